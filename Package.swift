@@ -1,0 +1,91 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "portcullis",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "portcullis", targets: ["portcullis"]),
+        .executable(name: "portcullis-sandbox", targets: ["portcullis-sandbox"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-nio.git", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl.git", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-certificates.git", from: "1.21.1"),
+        .package(url: "https://github.com/apple/swift-crypto.git", from: "4.5.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
+        .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+    ],
+    targets: [
+        // Kubernetes knowledge shared by every module: attribution, Status, audit Event, framing.
+        .target(name: "Kube"),
+
+        // Steering and the fail-closed guard.
+        .systemLibrary(
+            name: "CNetfilterQueue",
+            pkgConfig: "libnetfilter_queue",
+            providers: [.apt(["libnetfilter-queue-dev"])]
+        ),
+        .target(name: "Intercept", dependencies: ["Kube", "CNetfilterQueue"]),
+
+        // The data path between the agent and the API server.
+        .target(name: "Proxy", dependencies: ["Kube"]),
+
+        // The tamper-evident record.
+        .target(name: "Store", dependencies: ["Kube"]),
+
+        // A stand-in API server for the demo and the tests.
+        .target(
+            name: "Sandbox",
+            dependencies: [
+                "Kube",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
+            ]
+        ),
+        .executableTarget(
+            name: "portcullis-sandbox",
+            dependencies: [
+                "Sandbox",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // The CLI: the only place the modules are wired together.
+        .executableTarget(
+            name: "portcullis",
+            dependencies: [
+                "Kube", "Intercept", "Proxy", "Store",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // Namespaces, processes and the sandbox for tests. Never linked into a shipped binary.
+        .target(name: "TestSupport", dependencies: ["Kube"]),
+
+        .testTarget(name: "KubeTests", dependencies: ["Kube"]),
+        .testTarget(
+            name: "SandboxTests",
+            dependencies: [
+                "Sandbox", "Kube",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOWebSocket", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "Kube"]),
+    ],
+    swiftLanguageModes: [.v6]
+)

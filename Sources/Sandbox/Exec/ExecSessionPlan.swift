@@ -1,0 +1,54 @@
+import Kube
+import NIOHTTP1
+
+/// Everything an exec or attach WebSocket session needs, checked before the 101 is sent.
+/// ``make(head:sourceIP:services:)`` returns nil whenever the upgrade must be refused; the
+/// request then reaches ``APIServerHandler``, which answers with the reason.
+struct ExecSessionPlan: Sendable {
+    enum Kind: String, Sendable { case exec, attach }
+
+    var kind: Kind
+    var admitted: AdmittedRequest
+    var channelProtocol: ChannelProtocol
+    var namespace: String
+    var pod: String
+    var container: String
+    var command: [String]
+    var stdin: Bool
+    var stdout: Bool
+    var stderr: Bool
+    var tty: Bool
+    var environment: [String: String]
+
+    static func make(head: HTTPRequestHead, sourceIP: String, services: SandboxServices) -> ExecSessionPlan? {
+        let admitted = AdmittedRequest(head: head, sourceIP: sourceIP, authenticator: services.authenticator)
+        let info = admitted.info
+        guard admitted.refusal == nil, admitted.identity != nil, info.isResourceRequest, info.apiGroup.isEmpty,
+              info.resource == "pods", let kind = Kind(rawValue: info.subresource),
+              let channelProtocol = ChannelProtocol.negotiate(head.headers[canonicalForm: "sec-websocket-protocol"].map(String.init)),
+              let target = try? ExecTarget.validate(store: services.api.store, namespace: info.namespace, pod: info.name,
+                                                    query: admitted.target.query)
+        else { return nil }
+        let query = admitted.target.query
+        let command = query.values("command")
+        if kind == .exec, command.isEmpty { return nil }
+        return ExecSessionPlan(
+            kind: kind, admitted: admitted, channelProtocol: channelProtocol, namespace: info.namespace, pod: info.name,
+            container: target.container, command: command, stdin: ListOptionsDecoding.boolValue(query["stdin"]),
+            stdout: ListOptionsDecoding.boolValue(query["stdout"]), stderr: ListOptionsDecoding.boolValue(query["stderr"]),
+            tty: ListOptionsDecoding.boolValue(query["tty"]),
+            environment: environment(pod: target.pod, container: target.container, tty: ListOptionsDecoding.boolValue(query["tty"])))
+    }
+
+    private static func environment(pod: JSONValue, container: String, tty: Bool) -> [String: String] {
+        var env = ["PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin", "HOME": "/root",
+                   "HOSTNAME": pod[path: "metadata", "name"]?.stringValue ?? "",
+                   "KUBERNETES_SERVICE_HOST": "10.96.0.1", "KUBERNETES_SERVICE_PORT": "443"]
+        if tty { env["TERM"] = "xterm" }
+        let spec = (pod[path: "spec", "containers"]?.arrayValue ?? []).first { $0["name"]?.stringValue == container }
+        for variable in spec?["env"]?.arrayValue ?? [] {
+            if let name = variable["name"]?.stringValue { env[name] = variable["value"]?.stringValue ?? "" }
+        }
+        return env
+    }
+}
