@@ -89,7 +89,7 @@ public struct AuditEvent: Sendable, Hashable {
         w.string("stageTimestamp", stageTimestamp.rfc3339Micro)
         if !annotations.isEmpty {
             w.object("annotations") { a in
-                for key in annotations.keys.sorted() { a.string(key, annotations[key] ?? "") }
+                for key in annotations.keys.sorted(by: GoJSON.keyOrder) { a.string(key, annotations[key] ?? "") }
             }
         }
         return w.finish()

@@ -50,10 +50,22 @@ public struct TerminalSize: Sendable, Hashable {
         return w.finish()
     }
 
+    /// Decodes a resize message as the kubelet's `json.Decoder` fills `remotecommand.TerminalSize`:
+    /// keys match case-insensitively, a missing or null field is 0, unknown fields are ignored, and
+    /// anything but an integer in 0...65535 (uint16) fails.
     public init?(json bytes: some Sequence<UInt8>) {
-        guard let json = try? JSONParser.parse(bytes), let w = json["Width"]?.intValue, let h = json["Height"]?.intValue,
-              w >= 0, h >= 0, w <= 65535, h <= 65535 else { return nil }
-        width = Int(w)
-        height = Int(h)
+        guard let json = try? JSONParser.parse(bytes), let members = json.objectValue,
+              let w = Self.dimension("Width", in: members), let h = Self.dimension("Height", in: members) else { return nil }
+        width = w
+        height = h
+    }
+
+    private static func dimension(_ field: String, in members: [String: JSONValue]) -> Int? {
+        let value = members[field] ?? members.first(where: { $0.key.lowercased() == field.lowercased() })?.value
+        switch value {
+        case nil, .null?: return 0
+        case .int(let n)? where (0...65535).contains(n): return Int(n)
+        default: return nil
+        }
     }
 }

@@ -82,6 +82,9 @@ public enum GoJSON {
         return sign + String(digits[..<point]) + "." + String(digits[point...])
     }
 
+    /// Go sorts map keys by their bytes; Swift's `<` on String orders by canonical equivalence.
+    static func keyOrder(_ a: String, _ b: String) -> Bool { a.utf8.lexicographicallyPrecedes(b.utf8) }
+
     public static func append(_ value: JSONValue, to out: inout [UInt8]) {
         switch value {
         case .null: out.append(contentsOf: "null".utf8)
@@ -98,7 +101,7 @@ public enum GoJSON {
             out.append(UInt8(ascii: "]"))
         case .object(let members):
             out.append(UInt8(ascii: "{"))
-            for (i, key) in members.keys.sorted().enumerated() {
+            for (i, key) in members.keys.sorted(by: keyOrder).enumerated() {
                 if i > 0 { out.append(UInt8(ascii: ",")) }
                 appendString(key, to: &out)
                 out.append(UInt8(ascii: ":"))

@@ -44,13 +44,15 @@ public struct RequestInfo: Sendable, Hashable {
 
     public var groupResource: GroupResource { GroupResource(group: apiGroup, resource: resource) }
 
-    /// Whether the request keeps its response open: watches, followed logs, exec, attach,
-    /// port-forward and proxy. kube-apiserver audits these at the ResponseStarted stage too.
-    public func isLongRunning(query: QueryParameters) -> Bool {
+    /// Whether kube-apiserver treats the request as long-running, as its
+    /// `BasicLongRunningRequestCheck({watch, proxy}, {attach, exec, proxy, log, portforward})`
+    /// does: exempt from the request timeout, and audited at the ResponseStarted stage too.
+    /// Every `log` request counts, followed or not.
+    public var isLongRunning: Bool {
         if verb == "watch" || verb == "proxy" { return true }
+        if !isResourceRequest { return path.hasPrefix("/debug/pprof/") }
         switch subresource {
-        case "exec", "attach", "portforward", "proxy": return true
-        case "log": return ListOptionsDecoding.boolValue(query["follow"])
+        case "exec", "attach", "portforward", "proxy", "log": return true
         default: return false
         }
     }

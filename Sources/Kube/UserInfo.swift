@@ -20,7 +20,7 @@ public struct UserInfo: Sendable, Hashable {
         if !groups.isEmpty { w.stringArray("groups", groups) }
         if !extra.isEmpty {
             w.object("extra") { e in
-                for key in extra.keys.sorted() { e.stringArray(key, extra[key] ?? []) }
+                for key in extra.keys.sorted(by: GoJSON.keyOrder) { e.stringArray(key, extra[key] ?? []) }
             }
         }
         return w.finish()

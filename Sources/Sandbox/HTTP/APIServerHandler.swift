@@ -54,7 +54,7 @@ final class APIServerHandler: ChannelInboundHandler, RemovableChannelHandler {
             return finish(.status(refusal), admitted: admitted, head: head, context: context)
         }
         if bodyTooLarge {
-            return finish(.status(Status.requestEntityTooLarge("the request body exceeds \(services.maxBodyBytes) bytes")),
+            return finish(.status(Status.requestEntityTooLarge("limit is \(services.maxBodyBytes)")),
                           admitted: admitted, head: head, context: context)
         }
         let request = APIRequest(

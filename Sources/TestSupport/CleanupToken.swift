@@ -1,0 +1,4 @@
+/// Identifies one registered cleanup action in a ``CleanupRegistry``.
+public struct CleanupToken: Sendable, Hashable {
+    let id: Int
+}

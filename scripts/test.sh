@@ -1,0 +1,88 @@
+#!/usr/bin/env bash
+# Builds Portcullis and runs all of its tests (XCTest and Swift Testing), then prints the counts.
+#
+# As root (CI, a Debian 12 machine): runs scripts/setup.sh first, and exports
+# PORTCULLIS_REQUIRE_ROOT_TESTS=1 so that the root-only end-to-end tests must run: a missing
+# prerequisite fails them, and any skipped test fails the run.
+# Not as root: setup is skipped and the root-only tests skip.
+#
+# The output of the test run is also written to .build/test.log (override with PORTCULLIS_TEST_LOG).
+# Extra arguments are passed to `swift test` (e.g. --filter KubectlAgainstSandboxTests).
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+
+die() { echo "test.sh: $*" >&2; exit 1; }
+
+if ! command -v swift >/dev/null && [[ -x /opt/swift/usr/bin/swift ]]; then
+  export PATH="/opt/swift/usr/bin:$PATH"
+fi
+
+if [[ $(id -u) -eq 0 ]]; then
+  "$ROOT/scripts/setup.sh" || die "scripts/setup.sh failed"
+  export PORTCULLIS_REQUIRE_ROOT_TESTS=1
+  as_root=1
+else
+  echo "test.sh: not root: skipping scripts/setup.sh; the root-only tests (network namespaces) will be skipped"
+  as_root=0
+fi
+
+command -v swift >/dev/null || die "no swift on PATH or at /opt/swift/usr/bin: install a Swift 6 toolchain"
+
+echo "test.sh: swift build --build-tests"
+swift build --build-tests || die "the build failed (see above)"
+
+LOG="${PORTCULLIS_TEST_LOG:-$ROOT/.build/test.log}"
+mkdir -p "$(dirname "$LOG")"
+echo "test.sh: swift test --skip-build $* (log: $LOG)"
+set +e
+swift test --skip-build "$@" 2>&1 | tee "$LOG"
+test_status=${PIPESTATUS[0]}
+set -e
+
+# Swift Testing prints one line per test: "✔ Test x() passed after …", "✘ Test x() failed after …",
+# "➜ Test x() skipped: …", and closes with "… Test run with N tests in M suites passed|failed …".
+count() { grep -E "$1" "$LOG" | grep -vc 'Test run with' || true; }
+st_total=$(sed -nE 's/.*Test run with ([0-9]+) tests? .*/\1/p' "$LOG" | tail -n 1)
+st_passed=$(count '^[^ ]+ Test .* passed after ')
+st_failed=$(count '^[^ ]+ Test .* failed after ')
+st_skipped=$(count '^[^ ]+ Test .* skipped(\.|: .*)?$')
+
+# XCTest closes with "Executed N tests, with [K tests skipped and ]F failures (U unexpected) in …".
+xc_line=$(grep -E 'Executed [0-9]+ tests?, with ' "$LOG" | tail -n 1 || true)
+xc_total=$(sed -nE 's/.*Executed ([0-9]+) tests?,.*/\1/p' <<<"$xc_line")
+xc_skipped=$(sed -nE 's/.*with ([0-9]+) tests? skipped.*/\1/p' <<<"$xc_line")
+xc_failed=$(sed -nE 's/.* ([0-9]+) failures? .*/\1/p' <<<"$xc_line")
+xc_total=${xc_total:-0}; xc_skipped=${xc_skipped:-0}; xc_failed=${xc_failed:-0}
+xc_passed=$((xc_total - xc_skipped - xc_failed))
+
+passed=$((st_passed + xc_passed))
+failed=$((st_failed + xc_failed))
+skipped=$((st_skipped + xc_skipped))
+
+echo
+echo "test.sh: Swift Testing: ${st_total:-no} tests run: $st_passed passed, $st_failed failed, $st_skipped skipped"
+echo "test.sh: XCTest: $xc_total tests run: $xc_passed passed, $xc_failed failed, $xc_skipped skipped"
+echo "test.sh: full output in $LOG"
+
+verdict=0
+if [[ $test_status -ne 0 ]]; then
+  echo "test.sh: FAILED: swift test exited with status $test_status" >&2; verdict=1
+fi
+if [[ -z $st_total ]]; then
+  echo "test.sh: FAILED: Swift Testing printed no 'Test run with N tests' line (did the runner crash?)" >&2; verdict=1
+fi
+if [[ $failed -gt 0 ]]; then
+  echo "test.sh: FAILED: $failed tests failed" >&2; verdict=1
+fi
+if [[ $((passed + failed)) -eq 0 ]]; then
+  echo "test.sh: FAILED: no test ran" >&2; verdict=1
+fi
+if [[ $as_root -eq 1 && $skipped -gt 0 ]]; then
+  echo "test.sh: FAILED: $skipped tests were skipped although running as root; skipped:" >&2
+  grep -E '^[^ ]+ Test .* skipped(\.|: .*)?$|Test skipped' "$LOG" | grep -v 'Test run with' >&2 || true
+  verdict=1
+fi
+echo "Tests: $passed passed, $failed failed, $skipped skipped"
+exit $verdict
