@@ -21,11 +21,13 @@ DEBIAN_PACKAGES=(
   python3-venv
   ca-certificates
 )
-# PyPI packages for the tests: a real OIDC provider and an independent JWT library.
+# PyPI packages for the tests: a real OIDC provider, an independent JWT library, and an
+# independent WebSocket client for the exec channel protocols.
 PYTHON_PACKAGES=(
   oidc-provider-mock
   PyJWT
   cryptography
+  websocket-client
 )
 KUBECTL_DIR=/usr/lib/google-cloud-sdk/bin
 
@@ -51,7 +53,7 @@ VENV="$ROOT/.venv"
 if [[ ! -x "$VENV/bin/python" ]]; then
   /usr/bin/python3 -m venv "$VENV"
 fi
-if ! "$VENV/bin/python" -c 'import oidc_provider_mock, jwt, cryptography' 2>/dev/null; then
+if ! "$VENV/bin/python" -c 'import oidc_provider_mock, jwt, cryptography, websocket' 2>/dev/null; then
   echo "setup.sh: installing PyPI packages into .venv: ${PYTHON_PACKAGES[*]}"
   "$VENV/bin/pip" install -q --disable-pip-version-check "${PYTHON_PACKAGES[@]}"
 else

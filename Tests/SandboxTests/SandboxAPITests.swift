@@ -102,6 +102,34 @@ import Testing
         #expect(second?["data"] == ["a": "1", "b": "2"])
     }
 
+    @Test func mergeAndJSONPatchesChangeTheStoredObject() throws {
+        try createNamespace("demo")
+        _ = try request("POST", "/api/v1/namespaces/demo/configmaps", body: #"{"metadata":{"name":"c"},"data":{"a":"1","b":"2"}}"#)
+        let merged = json(try request("PATCH", "/api/v1/namespaces/demo/configmaps/c", body: #"{"data":{"a":null,"c":"3"}}"#,
+                                      contentType: "application/merge-patch+json"))
+        #expect(merged?["data"] == ["b": "2", "c": "3"])
+        let patched = json(try request("PATCH", "/api/v1/namespaces/demo/configmaps/c",
+                                       body: #"[{"op":"replace","path":"/data/b","value":"two"}]"#,
+                                       contentType: "application/json-patch+json"))
+        #expect(patched?["data"] == ["b": "two", "c": "3"])
+        let failed = status(try request("PATCH", "/api/v1/namespaces/demo/configmaps/c",
+                                        body: #"[{"op":"test","path":"/data/b","value":"2"}]"#, contentType: "application/json-patch+json"))
+        #expect(failed?.code == 422)
+        #expect(status(try request("PATCH", "/api/v1/namespaces/demo/configmaps/missing", body: "{}",
+                                   contentType: "application/merge-patch+json"))?.code == 404)
+    }
+
+    @Test func deleteCollectionHonoursTheLabelSelector() throws {
+        try createNamespace("demo")
+        _ = try request("POST", "/api/v1/namespaces/demo/configmaps", body: #"{"metadata":{"name":"keep"}}"#)
+        _ = try request("POST", "/api/v1/namespaces/demo/configmaps", body: #"{"metadata":{"name":"drop","labels":{"tier":"tmp"}}}"#)
+        let deleted = json(try request("DELETE", "/api/v1/namespaces/demo/configmaps?labelSelector=tier%3Dtmp"))
+        #expect(deleted?["items"]?.arrayValue?.compactMap { $0[path: "metadata", "name"]?.stringValue } == ["drop"])
+        let left = json(try request("GET", "/api/v1/namespaces/demo/configmaps"))
+        #expect(left?["items"]?.arrayValue?.compactMap { $0[path: "metadata", "name"]?.stringValue } == ["keep"])
+        #expect(status(try request("DELETE", "/api/v1/namespaces/demo/configmaps?labelSelector=a%20in"))?.code == 400)
+    }
+
     @Test func anUnknownPatchTypeIs415() throws {
         try createNamespace("demo")
         #expect(status(try request("PATCH", "/api/v1/namespaces/demo", body: "{}", contentType: "text/plain"))?.code == 415)

@@ -25,7 +25,7 @@ final class ExecWebSocketHandler: ChannelInboundHandler {
         let writer = FrameWriter(channel: context.channel)
         let io = ShellIO(stdin: stdin,
                          stdout: { writer.send(.data(.stdout, $0)) },
-                         stderr: { [tty = plan.tty] in writer.send(.data(tty ? .stdout : .stderr, $0)) })
+                         stderr: { writer.send(.data(.stderr, $0)) })
         let plan = self.plan
         let interval = services.logInterval
         task = Task {

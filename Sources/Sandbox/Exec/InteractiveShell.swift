@@ -1,21 +1,19 @@
-/// `sh` reading commands from stdin: with a tty it prompts, echoes what is typed, handles
-/// backspace, ^C and ^D, and writes `\r\n` line ends, as a terminal in cooked mode would.
+/// `sh` reading commands from stdin: with a tty it prompts, echoes what is typed, and handles
+/// backspace, ^C and ^D, as a terminal in cooked mode would. (``MiniShell`` turns `\n` into
+/// `\r\n` for a tty, as the pty's onlcr does.)
 struct InteractiveShell {
     let shell: MiniShell
 
     func run(io: ShellIO, state: inout MiniShell.ShellState) async -> Int {
         let tty = shell.tty
-        let stdout = io.stdout, stderr = io.stderr
-        let out: @Sendable ([UInt8]) -> Void = { bytes in stdout(tty ? Self.crlf(bytes) : bytes) }
-        let err: @Sendable ([UInt8]) -> Void = { bytes in stderr(tty ? Self.crlf(bytes) : bytes) }
-        let lineIO = ShellIO(stdin: ByteChannel(contents: []), stdout: out, stderr: err)
+        let lineIO = ShellIO(stdin: ByteChannel(contents: []), stdout: io.stdout, stderr: io.stderr)
         var line: [UInt8] = []
         if tty { io.out("$ ") }
         while let chunk = await io.stdin.read() {
             for byte in chunk {
                 switch byte {
                 case 0x0D, 0x0A:
-                    if tty { io.out("\r\n") }
+                    if tty { io.out("\n") }
                     let text = String(decoding: line, as: UTF8.self)
                     line = []
                     _ = await shell.runScript(text, io: lineIO, state: &state)
@@ -28,10 +26,10 @@ struct InteractiveShell {
                     }
                 case 0x03 where tty:
                     line = []
-                    io.out("^C\r\n$ ")
+                    io.out("^C\n$ ")
                 case 0x04 where tty:
                     if line.isEmpty {
-                        io.out("exit\r\n")
+                        io.out("exit\n")
                         return state.lastStatus
                     }
                 default:
@@ -44,15 +42,5 @@ struct InteractiveShell {
             _ = await shell.runScript(String(decoding: line, as: UTF8.self), io: lineIO, state: &state)
         }
         return state.exitRequested ?? state.lastStatus
-    }
-
-    static func crlf(_ bytes: [UInt8]) -> [UInt8] {
-        var out: [UInt8] = []
-        out.reserveCapacity(bytes.count + 8)
-        for b in bytes {
-            if b == 0x0A { out.append(0x0D) }
-            out.append(b)
-        }
-        return out
     }
 }

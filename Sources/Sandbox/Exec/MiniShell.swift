@@ -31,8 +31,23 @@ public struct MiniShell: Sendable {
             return .notFound("exec: \(goQuote(program)): executable file not found in $PATH")
         }
         var state = ShellState(variables: environment, lastStatus: 0)
-        let status = await runCommand([name] + argv.dropFirst(), io: io, state: &state)
+        let status = await runCommand([name] + argv.dropFirst(), io: tty ? Self.terminal(io) : io, state: &state)
         return .exited(state.exitRequested ?? status)
+    }
+
+    /// Output through a pty: every `\n` leaves as `\r\n` (onlcr), and stderr shares stdout.
+    static func terminal(_ io: ShellIO) -> ShellIO {
+        let stdout = io.stdout
+        let write: @Sendable ([UInt8]) -> Void = { bytes in
+            var out: [UInt8] = []
+            out.reserveCapacity(bytes.count + 8)
+            for b in bytes {
+                if b == 0x0A { out.append(0x0D) }
+                out.append(b)
+            }
+            stdout(out)
+        }
+        return ShellIO(stdin: io.stdin, stdout: write, stderr: write)
     }
 
     struct ShellState {

@@ -20,10 +20,12 @@ public final class AuditLog: Sendable {
         let line = event.jsonBytes() + [UInt8(ascii: "\n")]
         queue.async { [fd] in
             line.withUnsafeBytes { buffer in
+                guard let base = buffer.baseAddress else { return }
                 var offset = 0
                 while offset < buffer.count {
-                    let n = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-                    if n <= 0 { if errno == EINTR { continue }; return }
+                    let n = Glibc.write(fd, base + offset, buffer.count - offset)
+                    if n < 0, errno == EINTR { continue }
+                    guard n > 0 else { return }
                     offset += n
                 }
             }
