@@ -28,7 +28,14 @@ let package = Package(
             pkgConfig: "libnetfilter_queue",
             providers: [.apt(["libnetfilter-queue-dev"])]
         ),
-        .target(name: "Intercept", dependencies: ["Kube", "CNetfilterQueue"]),
+        .target(
+            name: "Intercept",
+            dependencies: [
+                "Kube", "CNetfilterQueue",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
 
         // The data path between the agent and the API server.
         .target(name: "Proxy", dependencies: ["Kube"]),
@@ -75,6 +82,14 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Kube"]),
 
         .testTarget(name: "KubeTests", dependencies: ["Kube"]),
+        .testTarget(
+            name: "InterceptTests",
+            dependencies: [
+                "Intercept", "Kube", "TestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ]
+        ),
         .testTarget(
             name: "SandboxTests",
             dependencies: [
