@@ -75,6 +75,8 @@ let package = Package(
             dependencies: [
                 "Kube", "Intercept", "Proxy", "Store",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Yams", package: "Yams"),
             ]
         ),
 
@@ -101,6 +103,7 @@ let package = Package(
             ]
         ),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "Kube"]),
+        .testTarget(name: "PortcullisCLITests", dependencies: ["portcullis", "Intercept", "TestSupport"]),
     ],
     swiftLanguageModes: [.v6]
 )

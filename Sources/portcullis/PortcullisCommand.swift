@@ -1,14 +1,15 @@
 import ArgumentParser
 
 @main
-struct PortcullisCommand: ParsableCommand {
+struct PortcullisCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "portcullis",
         abstract: "A gateway that records and governs every kubectl call an agent makes.",
         discussion: """
             Portcullis steers every connection from this host to a Kubernetes API server into a local proxy, \
             requires an OIDC identity, applies policy, forwards with its own credential and records everything. \
-            The gateway commands arrive with the Intercept, Proxy and Store modules; see README.md.
+            See README.md and docs/intercept.md.
             """,
-        version: "0.1.0-dev")
+        version: "0.1.0-dev",
+        subcommands: [RulesCommand.self, UpCommand.self])
 }

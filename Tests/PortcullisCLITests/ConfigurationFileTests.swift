@@ -1,0 +1,69 @@
+import Foundation
+import Intercept
+import Testing
+import TestSupport
+
+@testable import portcullis
+
+@Suite struct ConfigurationFileTests {
+    func load(_ yaml: String) throws -> GatewayConfiguration {
+        let directory = try TemporaryDirectory.create(purpose: "config")
+        defer { directory.remove() }
+        return try GatewayConfiguration.load(path: try directory.write(yaml, to: "portcullis.yaml"))
+    }
+
+    func error(_ yaml: String) -> String {
+        do {
+            _ = try load(yaml)
+            return "no error"
+        } catch let error as ConfigurationError {
+            return (error.line.map { "line \($0): " } ?? "") + "\(error.field): \(error.message)"
+        } catch {
+            return "unexpected \(error)"
+        }
+    }
+
+    @Test func theExampleLoads() throws {
+        let configuration = try GatewayConfiguration.load(path: try Products.packageRoot() + "/examples/portcullis.yaml")
+        #expect(configuration.intercept.gatewayUID == 990)
+        #expect(configuration.intercept.proxyPort == 15443)
+        #expect(configuration.intercept.queueNumber == 4242)
+        #expect(configuration.intercept.bridgeInterfaces == ["docker0", "br-+", "cni0"])
+        #expect(configuration.intercept.endpoints.map(\.description) == ["10.0.0.10:6443", "10.96.0.1:443", "[fd00:10::10]:6443", "127.0.0.1:6443"])
+        #expect(configuration.clusterNames == ["prod", "local"])
+    }
+
+    @Test func defaultsApplyWhenOptionalFieldsAreAbsent() throws {
+        let c = try load("gateway: {uid: 990}\nclusters: [{name: a, endpoints: ['10.0.0.1:6443']}]\n")
+        #expect(c.intercept.proxyPort == 15443)
+        #expect(c.intercept.queueNumber == 4242)
+        #expect(c.intercept.backend == .auto)
+    }
+
+    @Test func mistakesAreNamedWithTheirLineAndField() {
+        #expect(error("gateway: {uid: 990, prxyPort: 1}\nclusters: []\n").contains("gateway.prxyPort: unknown field"))
+        #expect(error("gateway:\n  uid: portcullis\nclusters: []\n") == "line 2: gateway.uid: expected a whole number from 1 to 4294967295, got 'portcullis'")
+        #expect(error("gateway: {uid: 0}\nclusters: []\n").contains("gateway.uid: expected a whole number from 1"))
+        #expect(error("gateway: {uid: 990}\n") == "clusters: required section is missing")
+        #expect(error("gateway: {uid: 990}\nclusters:\n  - name: a\n    endpoints: ['10.0.0.1']\n").contains("clusters[0].endpoints[0]: endpoint \"10.0.0.1\": expected HOST:PORT"))
+        #expect(error("gateway: {uid: 990, proxyPort: 6443}\nclusters: [{name: a, endpoints: ['10.0.0.1:6443']}]\n").contains("uses the gateway's own port 6443"))
+        #expect(error("gateway: {uid: 990, iptablesBackend: iptables}\nclusters: []\n").contains("expected one of auto, nft, legacy"))
+        #expect(error("gateway: {uid: 990, bridges: ['a very long bridge name']}\nclusters: [{name: a, endpoints: ['10.0.0.1:6443']}]\n").contains("is not an interface name"))
+        #expect(error("gateway: {uid: 990}\nclusters: [{name: a, endpoints: ['10.0.0.1:6443']}, {name: a, endpoints: ['10.0.0.2:6443']}]\n").contains("used twice"))
+        #expect(error("gateway: [1, 2\n").contains("not valid YAML"))
+    }
+
+    @Test func namesResolveToEveryAddress() throws {
+        struct Resolver: HostResolver {
+            func addresses(of host: String) throws(ResolutionError) -> [IPAddress] {
+                guard host == "api.test" else { throw ResolutionError(host: host, message: "unknown") }
+                return [IPAddress("198.18.0.3"), IPAddress("fd00::3"), IPAddress("::ffff:198.18.0.4")].compactMap { $0 }
+            }
+        }
+        let c = try load("gateway: {uid: 990}\nclusters: [{name: a, endpoints: ['api.test:6443', '198.18.0.3:6443']}]\n")
+        let resolved = try c.intercept.resolveEndpoints(using: Resolver())
+        #expect(resolved.endpoints(.v4).map { $0.address.withPort($0.port) } == ["198.18.0.3:6443", "198.18.0.4:6443"])
+        #expect(resolved.addresses(.v6) == [IPAddress("fd00::3")].compactMap { $0 })
+        #expect(resolved.cluster(for: try #require(IPAddress("::ffff:198.18.0.3")), port: 6443) == "a")
+    }
+}
