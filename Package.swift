@@ -80,6 +80,17 @@ let package = Package(
             ]
         ),
 
+        // A stand-in listener for the Intercept end-to-end tests. Not a product; never shipped.
+        .executableTarget(
+            name: "intercept-probe",
+            dependencies: [
+                "Intercept",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+            ],
+            path: "Tests/Tools/intercept-probe"
+        ),
+
         // Namespaces, processes and the sandbox for tests. Never linked into a shipped binary.
         .target(name: "TestSupport", dependencies: ["Kube"]),
 
@@ -90,6 +101,7 @@ let package = Package(
                 "Intercept", "Kube", "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(

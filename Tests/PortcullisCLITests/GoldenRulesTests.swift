@@ -43,11 +43,24 @@ import TestSupport
     @Test func theMangleGuardKeepsTheOrderTheDesignRequires() throws {
         let mangle = try Self.renderer().rules(.v4).first { $0.table == "mangle" }?.rules ?? []
         let targets = mangle.map { $0.specification.joined(separator: " ") }
-        #expect(targets.count == 4)
+        #expect(targets.count == 5)
         #expect(targets[0].contains("--ctstate ESTABLISHED"))
         #expect(targets[1].contains("--ctstate DNAT"))
         #expect(targets[2].contains("--uid-owner 990"))
-        #expect(targets[3].hasSuffix("-j NFQUEUE --queue-num 4242"))
-        #expect(!targets[3].contains("--queue-bypass"))
+        #expect(targets[3].contains("--match-set portcullis-endpoints-v4 dst,dst"))
+        #expect(targets[4].contains("--match-set portcullis-addresses-v4 dst "))
+        for queued in targets[3...] {
+            #expect(queued.hasSuffix("-j NFQUEUE --queue-num 4242"))
+            #expect(!queued.contains("--queue-bypass"))
+        }
+    }
+}
+
+@Suite struct LoopbackEndpointTests {
+    @Test func aLoopbackEndpointIsGuardedOnItsPortOnly() throws {
+        let configuration = InterceptConfiguration(gatewayUID: 990, endpoints: [EndpointSpec(cluster: "k3s", host: "127.0.0.1", port: 6443)])
+        let renderer = RuleRenderer(configuration: configuration, endpoints: try configuration.resolveEndpoints())
+        #expect(renderer.addressMembers(.v4).isEmpty)
+        #expect(renderer.endpointMembers(.v4) == ["127.0.0.1,tcp:6443"])
     }
 }

@@ -13,6 +13,7 @@ extension InterceptEvent {
             Self.writeCaller(a.caller, into: &w)
             w.stringOmitEmpty("inInterface", a.inInterface)
             w.stringOmitEmpty("outInterface", a.outInterface)
+            w.stringOmitEmpty("note", a.note)
         case .refusedConnection(let r):
             w.string("event", "refused_connection")
             w.string("time", r.time.rfc3339Micro)

@@ -9,13 +9,17 @@ public struct BypassAttempt: Sendable, Hashable {
     public var caller: Caller
     public var inInterface: String?
     public var outInterface: String?
+    /// What else is known, e.g. that the connection was open before the rules and was ended.
+    public var note: String?
 
-    public init(time: KubeTime, flow: Flow, caller: Caller, inInterface: String? = nil, outInterface: String? = nil) {
+    public init(time: KubeTime, flow: Flow, caller: Caller, inInterface: String? = nil, outInterface: String? = nil,
+                note: String? = nil) {
         self.time = time
         self.flow = flow
         self.caller = caller
         self.inInterface = inInterface
         self.outInterface = outInterface
+        self.note = note
     }
 }
 

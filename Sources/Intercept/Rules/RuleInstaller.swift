@@ -9,7 +9,7 @@ import Foundation
 ///   before any duplicate is deleted, so there is never a moment without one.
 /// - While reconciling, guardrails in filter OUTPUT and FORWARD drop every new flow to an API
 ///   address (except the gateway's own), so nothing slips through a half-applied state.
-/// - Sets are refilled by building a `-new` set and swapping it in.
+/// - A set whose members changed is refilled by building a `-new` set and swapping it in.
 public struct RuleInstaller: Sendable {
     public let renderer: RuleRenderer
     public let backend: NetfilterBackend
@@ -22,15 +22,17 @@ public struct RuleInstaller: Sendable {
     }
 
     /// Installs or reconciles everything; converges to the same state however often it runs.
-    /// - Parameter killExisting: afterwards, end connections to API addresses opened before, so no
-    ///   earlier flow escapes the record.
-    public func apply(killExisting: Bool) throws(CommandError) {
+    /// - Parameters:
+    ///   - killExisting: afterwards, end connections to API addresses opened before, so no earlier
+    ///     flow escapes the record.
+    ///   - recorder: gets a bypass attempt for each local connection that was ended.
+    public func apply(killExisting: Bool, recorder: (any InterceptRecorder)? = nil) throws(CommandError) {
         try insertGuardrails()
         do {
             try applySets()
             for family in backend.families { try applyChains(family) }
             for family in backend.families { try fixJumps(family) }
-            if killExisting { killConnections() }
+            if killExisting { killConnections(recorder: recorder) }
         } catch {
             try? removeGuardrails()
             throw error
@@ -71,21 +73,26 @@ public struct RuleInstaller: Sendable {
         try runner.check(backend.restore(family), ["--noflush", "-w", "30"], input: text)
     }
 
+    /// Rebuilds each set whose members differ (a `-new` set swapped in); leaves equal sets alone,
+    /// so applying again changes nothing.
     private func applySets() throws(CommandError) {
+        let saved = SavedSets(parsing: try runner.check(IPSetTool.path, ["save"]))
         var lines: [String] = []
         for family in AddressFamily.allCases {
             let inet = family == .v4 ? "inet" : "inet6"
             for (name, type, members) in [(ChainNames.endpointSet(family), "hash:ip,port", renderer.endpointMembers(family)),
                                           (ChainNames.addressSet(family), "hash:ip", renderer.addressMembers(family))] {
                 let staging = name + "-new"
+                if saved.members[staging] != nil { lines.append("destroy \(staging)") }
+                if saved.members[name] == Set(members) { continue }
                 lines.append("create \(name) \(type) family \(inet) hashsize 64 maxelem 65536 -exist")
-                lines.append("create \(staging) \(type) family \(inet) hashsize 64 maxelem 65536 -exist")
-                lines.append("flush \(staging)")
+                lines.append("create \(staging) \(type) family \(inet) hashsize 64 maxelem 65536")
                 lines += members.map { "add \(staging) \($0)" }
                 lines.append("swap \(staging) \(name)")
                 lines.append("destroy \(staging)")
             }
         }
+        guard !lines.isEmpty else { return }
         try runner.check(IPSetTool.path, ["restore"], input: lines.joined(separator: "\n") + "\n")
     }
 
@@ -127,16 +134,24 @@ public struct RuleInstaller: Sendable {
         }
     }
 
+    /// Drops of new flows to each API address (to each loopback endpoint's port only), in filter
+    /// OUTPUT (except the gateway's uid) and FORWARD.
     private func guardrailRules(_ family: AddressFamily) -> [IptablesRule] {
-        renderer.endpoints.addresses(family).flatMap { address -> [IptablesRule] in
-            let destination = address.description + (family == .v4 ? "/32" : "/128")
-            let notEstablished = ["-m", "conntrack", "!", "--ctstate", "RELATED,ESTABLISHED"]
-            return [
-                IptablesRule(chain: "OUTPUT", destination: destination,
-                             matches: [["-m", "owner", "!", "--uid-owner", String(renderer.configuration.gatewayUID)], notEstablished],
-                             comment: ChainNames.guardrailComment, target: ["-j", "DROP"]),
-                IptablesRule(chain: "FORWARD", destination: destination, matches: [notEstablished],
-                             comment: ChainNames.guardrailComment, target: ["-j", "DROP"]),
+        let host = family == .v4 ? "/32" : "/128"
+        let notEstablished = ["-m", "conntrack", "!", "--ctstate", "RELATED,ESTABLISHED"]
+        let exemptGateway = ["-m", "owner", "!", "--uid-owner", String(renderer.configuration.gatewayUID)]
+        var targets: [(destination: String, transport: String?, port: [[String]])] = renderer.endpoints.addresses(family)
+            .filter { !$0.isLoopback }.map { ($0.description + host, nil, []) }
+        targets += renderer.endpoints.endpoints(family).filter { $0.address.isLoopback }.map {
+            ($0.address.description + host, "tcp", [["-m", "tcp", "--dport", String($0.port)]])
+        }
+        return targets.flatMap { target -> [IptablesRule] in
+            [
+                IptablesRule(chain: "OUTPUT", destination: target.destination, transport: target.transport,
+                             matches: target.port + [exemptGateway, notEstablished], comment: ChainNames.guardrailComment,
+                             target: ["-j", "DROP"]),
+                IptablesRule(chain: "FORWARD", destination: target.destination, transport: target.transport,
+                             matches: target.port + [notEstablished], comment: ChainNames.guardrailComment, target: ["-j", "DROP"]),
             ]
         }
     }
@@ -164,17 +179,10 @@ public struct RuleInstaller: Sendable {
         }
     }
 
-    /// Ends every connection to an API address: local sockets with `ss -K` (SOCK_DESTROY), and every
-    /// conntrack entry, so a forwarded or surviving flow's next packet is NEW and meets the guard.
+    /// Ends the connections to API servers opened before the rules, recording each local one.
     /// Best effort: a flow that survives is still caught by the guard.
-    public func killConnections() {
-        for family in backend.families {
-            for address in renderer.endpoints.addresses(family) {
-                _ = try? runner.run(SystemTools.ss, ["-K", "-n", "dst", address.description], input: nil)
-                _ = try? runner.run(SystemTools.conntrack, ["-D", "-f", family == .v4 ? "ipv4" : "ipv6", "-d", address.description], input: nil)
-                _ = try? runner.run(SystemTools.conntrack, ["-D", "-f", family == .v4 ? "ipv4" : "ipv6", "--reply-src", address.description], input: nil)
-            }
-        }
+    public func killConnections(recorder: (any InterceptRecorder)? = nil) {
+        ExistingConnections(renderer: renderer, families: backend.families, runner: runner).end(recorder: recorder)
     }
 }
 

@@ -52,9 +52,11 @@ public struct RuleRenderer: Sendable {
         endpoints.endpoints(family).map { "\($0.address),tcp:\($0.port)" }
     }
 
-    /// Members of the address set: `10.0.0.10`.
+    /// Members of the address set: `10.0.0.10`. Loopback addresses are left out: every port of an
+    /// API server's own address is guarded, but on loopback only the endpoint's port is (through
+    /// the endpoint set), or every local service on 127.0.0.1 would be cut off.
     public func addressMembers(_ family: AddressFamily) -> [String] {
-        endpoints.addresses(family).map(\.description)
+        endpoints.addresses(family).filter { !$0.isLoopback }.map(\.description)
     }
 
     private var uid: String { String(configuration.gatewayUID) }
@@ -95,9 +97,13 @@ public struct RuleRenderer: Sendable {
                                           comment: "portcullis: \(name) to an on-link API server", target: ["-j", "RETURN"]))
             }
         }
+        let queue = ["-j", "NFQUEUE", "--queue-num", String(configuration.queueNumber)]
+        rules.append(IptablesRule(chain: chain, matches: [["-m", "set", "--match-set", ChainNames.endpointSet(family), "dst,dst"]],
+                                  comment: "portcullis: an API endpoint reached without the gateway is dropped and recorded",
+                                  target: queue))
         rules.append(IptablesRule(chain: chain, matches: [["-m", "set", "--match-set", ChainNames.addressSet(family), "dst"]],
                                   comment: "portcullis: anything else to an API server is dropped and recorded (fail closed)",
-                                  target: ["-j", "NFQUEUE", "--queue-num", String(configuration.queueNumber)]))
+                                  target: queue))
         return rules
     }
 

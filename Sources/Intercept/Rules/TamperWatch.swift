@@ -71,7 +71,7 @@ public final class TamperWatch: Sendable {
         let descriptions = drift.map(\.description)
         logger.warning("the rules were changed; restoring them", metadata: ["drift": .array(descriptions.map { .string($0) })])
         do {
-            try RuleInstaller(renderer: renderer, backend: backend).apply(killExisting: true)
+            try RuleInstaller(renderer: renderer, backend: backend).apply(killExisting: true, recorder: recorder)
             recorder.record(.tamper(TamperEvent(time: Self.now(), drift: descriptions, restored: true)))
         } catch {
             logger.error("restoring the rules failed: \(error)")

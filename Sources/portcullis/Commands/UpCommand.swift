@@ -36,7 +36,7 @@ struct UpCommand: AsyncParsableCommand {
         }
         logger.notice("guard listening on netfilter queue \(intercept.queueNumber)")
         do {
-            try RuleInstaller(renderer: renderer, backend: backend).apply(killExisting: true)
+            try RuleInstaller(renderer: renderer, backend: backend).apply(killExisting: true, recorder: recorder)
         } catch {
             queueGuard.stop()
             Console.error("applying the rules failed: \(error)")
