@@ -17,10 +17,12 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log.git", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
+        .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
     ],
     targets: [
         // Kubernetes knowledge shared by every module: attribution, Status, audit Event, framing.
-        .target(name: "Kube"),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(name: "Kube", dependencies: ["CZlib"]),
 
         // Steering and the fail-closed guard.
         .systemLibrary(
@@ -38,7 +40,21 @@ let package = Package(
         ),
 
         // The data path between the agent and the API server.
-        .target(name: "Proxy", dependencies: ["Kube"]),
+        .target(
+            name: "Proxy",
+            dependencies: [
+                "Kube", "Intercept",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "SwiftASN1", package: "swift-asn1"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "JWTKit", package: "jwt-kit"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
 
         // The tamper-evident record.
         .target(name: "Store", dependencies: ["Kube"]),
@@ -76,6 +92,8 @@ let package = Package(
                 "Kube", "Intercept", "Proxy", "Store",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
@@ -116,6 +134,20 @@ let package = Package(
         ),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "Kube"]),
         .testTarget(name: "PortcullisCLITests", dependencies: ["portcullis", "Intercept", "TestSupport"]),
+        .testTarget(
+            name: "ProxyTests",
+            dependencies: [
+                "Proxy", "Kube", "Intercept", "TestSupport",
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "X509", package: "swift-certificates"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
     ],
     swiftLanguageModes: [.v6]
 )

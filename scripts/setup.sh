@@ -16,6 +16,7 @@ DEBIAN_PACKAGES=(
   libnetfilter-queue-dev
   libnfnetlink-dev
   libsqlite3-dev      # GRDB on the system SQLite
+  zlib1g-dev          # SPDY/3.1 header compression (CZlib)
   sqlite3
   python3             # Debian's interpreter: other uids can execute it
   python3-venv

@@ -36,13 +36,23 @@ public struct InterceptTestbed: Sendable {
     public var agent: NetworkNamespace { hosts.agent }
     public var cluster: NetworkNamespace { hosts.cluster }
 
-    /// The gateway configuration the tests use.
-    public static let configuration = """
+    /// The gateway configuration the tests use; `WORK` is the testbed's work directory.
+    public static func configuration(work: String) -> String {
+        """
         gateway:
           uid: \(gatewayUID)
           proxyPort: \(proxyPort)
           queue: \(queue)
           bridges: ["br-+"]
+          stateDirectory: \(work)/state
+        tls:
+          caCertificate: \(work)/tls/ca.crt
+          caKey: \(work)/tls/ca.key
+        authentication:
+          issuers:
+            - issuerURL: http://127.0.0.1:9
+              clientIDs: [portcullis]
+              allowInsecureHTTPIssuer: true
         clusters:
           - name: sandbox
             endpoints:
@@ -50,7 +60,10 @@ public struct InterceptTestbed: Sendable {
               - "[\(apiV6)]:6443"
               - "api2.sandbox.test:6443"
               - "127.0.0.1:\(loopbackAPIPort)"
+            caFile: \(work)/tls/ca.crt
+            tokenFile: \(work)/cluster.token
         """
+    }
 
     public static func with<T>(_ body: (InterceptTestbed) async throws -> T) async throws -> T {
         try Privileges.requireRoot()
@@ -59,9 +72,11 @@ public struct InterceptTestbed: Sendable {
             defer { container.remove() }
             let work = try TemporaryDirectory.create(purpose: "intercept")
             defer { work.remove() }
+            // The gateway runs as its own uid and reads its configuration from here.
+            guard chmod(work.path, 0o755) == 0 else { throw HarnessError("cannot open \(work.path) to the gateway uid") }
             try wire(hosts: hosts, container: container)
             let bed = InterceptTestbed(hosts: hosts, container: container, work: work,
-                                       configPath: try work.write(configuration + "\n", to: "portcullis.yaml"))
+                                       configPath: try work.write(configuration(work: work.path) + "\n", to: "portcullis.yaml"))
             defer { bed.started.killAll() }
             return try await body(bed)
         }
@@ -131,12 +146,26 @@ public struct InterceptTestbed: Sendable {
         return process
     }
 
-    /// `portcullis up` on the agent host, once it says it is ready (guard listening, rules applied).
+    /// `portcullis up` on the agent host, run as the gateway uid with CAP_NET_ADMIN and CAP_NET_RAW
+    /// after `portcullis init`, once it says it is ready (guard listening, proxy listening, rules applied).
     public func startGateway() async throws -> ChildProcess {
+        try prepareGateway()
         let process = started.keep(try agent.launch(try Products.gateway(), ["up", "--config", configPath],
-                                                    options: LaunchOptions(label: "portcullis up")))
+                                                    options: LaunchOptions(runAs: .gateway(uid: Self.gatewayUID),
+                                                                           label: "portcullis up")))
         try await process.waitForLine(containing: "\"event\":\"ready\"", timeout: .seconds(60))
         return process
+    }
+
+    /// `portcullis init` (without creating a user on the host) and a cluster credential file the
+    /// gateway uid owns.
+    public func prepareGateway(clusterToken: String = "unused-cluster-token") throws {
+        let initialized = try portcullis(["init", "--skip-user"])
+        guard initialized.status.isSuccess else { throw HarnessError("portcullis init failed: \(initialized)") }
+        let token = try work.write(clusterToken + "\n", to: "cluster.token")
+        guard chmod(token, 0o600) == 0, chown(token, Self.gatewayUID, Self.gatewayUID) == 0 else {
+            throw HarnessError("cannot hand \(token) to uid \(Self.gatewayUID)")
+        }
     }
 
     /// One network attempt by `uid` (gid `gid`) from `namespace` (the agent host by default), as

@@ -1,15 +1,29 @@
-/// Another user to run a child process as, through `setpriv --reuid UID --regid GID --clear-groups`.
+/// Another user to run a child process as, through `setpriv --reuid UID --regid GID --clear-groups`,
+/// optionally keeping some capabilities as ambient ones (as a systemd unit's AmbientCapabilities do).
 public struct RunAs: Sendable, Hashable {
     public var uid: UInt32
     public var gid: UInt32
+    /// Capability names without the `cap_` prefix, e.g. `net_admin`.
+    public var ambientCapabilities: [String]
 
-    public init(uid: UInt32, gid: UInt32) {
+    public init(uid: UInt32, gid: UInt32, ambientCapabilities: [String] = []) {
         self.uid = uid
         self.gid = gid
+        self.ambientCapabilities = ambientCapabilities
+    }
+
+    /// The gateway as it runs in production: its own uid, with CAP_NET_ADMIN and CAP_NET_RAW.
+    public static func gateway(uid: UInt32) -> RunAs {
+        RunAs(uid: uid, gid: uid, ambientCapabilities: ["net_admin", "net_raw"])
     }
 
     /// The `setpriv` arguments that precede the command (`setpriv` itself excluded).
     var setprivArguments: [String] {
-        ["--reuid", String(uid), "--regid", String(gid), "--clear-groups", "--"]
+        var arguments = ["--reuid", String(uid), "--regid", String(gid), "--clear-groups"]
+        if !ambientCapabilities.isEmpty {
+            let caps = ambientCapabilities.map { "+" + $0 }.joined(separator: ",")
+            arguments += ["--inh-caps", caps, "--ambient-caps", caps]
+        }
+        return arguments + ["--"]
     }
 }

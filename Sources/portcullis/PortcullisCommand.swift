@@ -11,5 +11,5 @@ struct PortcullisCommand: AsyncParsableCommand {
             See README.md and docs/intercept.md.
             """,
         version: "0.1.0-dev",
-        subcommands: [RulesCommand.self, UpCommand.self])
+        subcommands: [InitCommand.self, RulesCommand.self, UpCommand.self])
 }

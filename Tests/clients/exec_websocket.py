@@ -30,7 +30,7 @@ def main():
 
     with open(args.token_file) as f:
         token = next(line.split(",")[0] for line in f if ",admin," in line)
-    url = args.server.replace("https://", "wss://", 1) + args.path
+    url = args.server.replace("https://", "wss://", 1).replace("http://", "ws://", 1) + args.path
     result = {"stdout": "", "stderr": "", "status": None, "pong": None, "protocol": None, "close": None}
     try:
         ws = websocket.create_connection(

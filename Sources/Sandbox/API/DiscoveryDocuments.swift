@@ -5,9 +5,14 @@ import Kube
 enum DiscoveryDocuments {
     static let aggregatedContentType = "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList"
 
-    /// Whether the Accept header asks for aggregated discovery (v2 or v2beta1).
+    /// Whether the Accept header asks for aggregated discovery v2, the only version served. kubectl 1.27
+    /// to 1.29 ask for v2beta1 only: they get legacy discovery, which they also understand (answering
+    /// them in v2 would make them read it as legacy and find no resources).
     static func wantsAggregated(_ accept: String) -> Bool {
-        accept.contains("as=APIGroupDiscoveryList") && accept.contains("g=apidiscovery.k8s.io")
+        accept.split(separator: ",").contains { range in
+            let parameters = Set(range.split(separator: ";").map { String($0.filter { $0 != " " && $0 != "\t" }) })
+            return parameters.isSuperset(of: ["g=apidiscovery.k8s.io", "v=v2", "as=APIGroupDiscoveryList"])
+        }
     }
 
     /// `/api` (core) or `/apis` (named groups) as an APIGroupDiscoveryList.

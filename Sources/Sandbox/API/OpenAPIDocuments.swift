@@ -6,7 +6,9 @@ import Kube
 /// what makes kubectl validate on the server instead of needing full schemas. The PATCH
 /// operations have no request body, so kubectl builds apply patches from its built-in types.
 enum OpenAPIDocuments {
-    static let protobufV2ContentType = "application/com.github.proto-openapi.spec.v2@v1.0+protobuf"
+    /// What kube-openapi answers, also to the deprecated `…spec.v2@v1.0+protobuf` Accept: Go's
+    /// mime.ParseMediaType (kubectl 1.27 to 1.29 validating with OpenAPI v2) rejects the `@` form.
+    static let protobufV2ContentType = "application/com.github.proto-openapi.spec.v2.v1.0+protobuf"
 
     static func v3Path(group: String, version: String) -> String {
         group.isEmpty ? "api/\(version)" : "apis/\(group)/\(version)"

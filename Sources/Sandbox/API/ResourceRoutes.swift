@@ -23,6 +23,9 @@ struct ResourceRoutes {
         if !type.namespaced, type.resource != "namespaces", !info.namespace.isEmpty { throw Status.notFoundPath() }
         if type.namespaced, namespace.isEmpty, !["list", "watch"].contains(info.verb) { throw Status.notFoundPath() }
         let name = info.name
+        if request.upgrade.contains("spdy"), !["exec", "attach", "portforward"].contains(info.subresource) {
+            throw Status.badRequest("portcullis-sandbox serves SPDY/3.1 upgrades only for pods/exec and pods/attach")
+        }
         switch (info.verb, info.subresource) {
         case ("list", ""): return try list(type, request)
         case ("watch", ""): return try watch(type, request)
@@ -32,6 +35,8 @@ struct ResourceRoutes {
         case (_, "exec"), (_, "attach"):
             _ = try ExecTarget.validate(store: store, namespace: namespace, pod: name, query: request.query)
             throw upgradeRequired(request)
+        case (_, "portforward"):
+            throw Status.badRequest("portcullis-sandbox does not support port-forward (pods/portforward), over SPDY/3.1 or WebSocket")
         case ("create", ""):
             let body = try BodyDecoding.decodeObject(request.body, contentType: request.contentType)
             return try object(writes.create(type: type, namespace: namespace, object: body, dryRun: request.isDryRun),
@@ -129,7 +134,7 @@ struct ResourceRoutes {
 
     private func upgradeRequired(_ request: APIRequest) -> Status {
         if request.upgrade.contains("spdy") {
-            return Status.badRequest("portcullis-sandbox serves exec and attach over WebSocket only (v5.channel.k8s.io or v4.channel.k8s.io); SPDY/3.1 is not supported yet: use kubectl 1.30 or later")
+            return Status.badRequest("unsupported X-Stream-Protocol-Version for SPDY/3.1: offer v4.channel.k8s.io or v5.channel.k8s.io")
         }
         if request.upgrade.contains("websocket") {
             return Status.badRequest("unsupported WebSocket subprotocol: offer v5.channel.k8s.io or v4.channel.k8s.io")

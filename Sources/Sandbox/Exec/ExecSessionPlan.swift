@@ -1,9 +1,9 @@
 import Kube
 import NIOHTTP1
 
-/// Everything an exec or attach WebSocket session needs, checked before the 101 is sent.
-/// ``make(head:sourceIP:services:)`` returns nil whenever the upgrade must be refused; the
-/// request then reaches ``APIServerHandler``, which answers with the reason.
+/// Everything an exec or attach session (WebSocket or SPDY/3.1) needs, checked before the 101 is
+/// sent. ``make(head:sourceIP:services:channelProtocol:)`` returns nil whenever the upgrade must be
+/// refused; the request then reaches ``APIServerHandler``, which answers with the reason.
 struct ExecSessionPlan: Sendable {
     enum Kind: String, Sendable { case exec, attach }
 
@@ -20,12 +20,20 @@ struct ExecSessionPlan: Sendable {
     var tty: Bool
     var environment: [String: String]
 
+    /// The plan for a WebSocket upgrade, negotiating the subprotocol from `Sec-WebSocket-Protocol`.
     static func make(head: HTTPRequestHead, sourceIP: String, services: SandboxServices) -> ExecSessionPlan? {
+        make(head: head, sourceIP: sourceIP, services: services,
+             channelProtocol: ChannelProtocol.negotiate(head.headers[canonicalForm: "sec-websocket-protocol"].map(String.init)))
+    }
+
+    /// The plan for an upgrade whose transport negotiated `channelProtocol` (`nil`: nothing acceptable was offered).
+    static func make(head: HTTPRequestHead, sourceIP: String, services: SandboxServices,
+                     channelProtocol: ChannelProtocol?) -> ExecSessionPlan? {
         let admitted = AdmittedRequest(head: head, sourceIP: sourceIP, authenticator: services.authenticator)
         let info = admitted.info
         guard admitted.refusal == nil, admitted.identity != nil, info.isResourceRequest, info.apiGroup.isEmpty,
               info.resource == "pods", let kind = Kind(rawValue: info.subresource),
-              let channelProtocol = ChannelProtocol.negotiate(head.headers[canonicalForm: "sec-websocket-protocol"].map(String.init)),
+              let channelProtocol,
               let target = try? ExecTarget.validate(store: services.api.store, namespace: info.namespace, pod: info.name,
                                                     query: admitted.target.query)
         else { return nil }

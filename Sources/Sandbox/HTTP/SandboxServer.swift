@@ -3,8 +3,8 @@ import NIOHTTP1
 import NIOPosix
 import NIOSSL
 
-/// The sandbox's listeners: TLS (ALPN http/1.1), HTTP/1.1 with pipelining, the exec WebSocket
-/// upgrade, and ``APIServerHandler``.
+/// The sandbox's listeners: TLS (ALPN http/1.1), HTTP/1.1 with pipelining, the exec WebSocket and
+/// SPDY/3.1 upgrades, and ``APIServerHandler``.
 public final class SandboxServer: Sendable {
     private let channels: [Channel]
 
@@ -43,7 +43,7 @@ public final class SandboxServer: Sendable {
         let sync = channel.pipeline.syncOperations
         try sync.addHandler(NIOSSLServerHandler(context: sslContext))
         let upgrade: NIOHTTPServerUpgradeConfiguration = (
-            upgraders: [ExecUpgrader.make(services: services)],
+            upgraders: [ExecUpgrader.make(services: services), SPDYExecUpgrader(services: services)],
             completionHandler: { context in
                 context.pipeline.syncOperations.removeHandler(name: "api", promise: nil)
             }

@@ -10,8 +10,8 @@ struct RulesCommand: ParsableCommand {
 }
 
 /// The backend for the configuration, or the system exit with the reason.
-func detectBackend(_ renderer: RuleRenderer) throws -> NetfilterBackend {
-    guard geteuid() == 0 else {
+func detectBackend(_ renderer: RuleRenderer, requireRoot: Bool = true) throws -> NetfilterBackend {
+    guard !requireRoot || geteuid() == 0 else {
         Console.error("changing or reading the firewall needs root (CAP_NET_ADMIN)")
         throw PortcullisExit.system
     }

@@ -2,6 +2,9 @@ import ArgumentParser
 import Foundation
 import Intercept
 import Logging
+import NIOCore
+import NIOPosix
+import Proxy
 
 struct UpCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
@@ -18,12 +21,62 @@ struct UpCommand: AsyncParsableCommand {
     func run() async throws {
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
         let logger = Logger(label: "portcullis")
+        let configuration = try config.load()
         let renderer = try config.renderer()
         let intercept = renderer.configuration
-        let backend = try detectBackend(renderer)
-        let recorder = JSONLinesInterceptRecorder()
+        guard geteuid() == intercept.gatewayUID else {
+            Console.error("portcullis up must run as the gateway's uid \(intercept.gatewayUID) with CAP_NET_ADMIN and CAP_NET_RAW, not as uid \(geteuid()): only that uid's connections reach the API servers unredirected (see docs/intercept.md)")
+            throw PortcullisExit.system
+        }
+        let backend = try detectBackend(renderer, requireRoot: false)
+        let writer = JSONLineWriter()
+        let recorder = JSONLinesInterceptRecorder(writer: writer)
+        let group = MultiThreadedEventLoopGroup(numberOfThreads: NIOCore.System.coreCount)
+        // 1. The guard: from here on, bypass attempts are recorded, not only dropped.
+        let queueGuard = try startGuard(intercept, recorder: recorder, logger: logger)
+        // 2. The proxy: steered connections have somewhere to go before the rules steer them.
+        let proxy: GatewayProxy
+        do {
+            let services = try ProxyAssembly.services(configuration, endpoints: renderer.endpoints,
+                                                      recorder: JSONLinesProxyRecorder(writer: writer), group: group,
+                                                      logger: Logger(label: "portcullis.proxy"))
+            proxy = GatewayProxy(services: services, group: group)
+            try await proxy.start()
+        } catch let error as ConfigurationError {
+            queueGuard.stop()
+            Console.error(error.description)
+            throw PortcullisExit.configuration
+        } catch {
+            queueGuard.stop()
+            Console.error("starting the proxy failed: \(error)")
+            throw PortcullisExit.system
+        }
+        logger.notice("proxy listening", metadata: ["port": "\(intercept.proxyPort)"])
+        // 3. The rules.
+        do {
+            try RuleInstaller(renderer: renderer, backend: backend).apply(killExisting: true, recorder: recorder)
+        } catch {
+            await proxy.stop()
+            queueGuard.stop()
+            Console.error("applying the rules failed: \(error)")
+            throw PortcullisExit.system
+        }
+        logger.notice("rules applied", metadata: ["backend": "\(backend.kind.rawValue)",
+                                                  "endpoints": "\(renderer.endpoints.entries.count)"])
+        let watch = TamperWatch(renderer: renderer, backend: backend, recorder: recorder)
+        watch.start()
+        writer.write(Array("{\"event\":\"ready\",\"proxyPort\":\(intercept.proxyPort),\"queue\":\(intercept.queueNumber)}".utf8))
+        await TerminationSignal.wait()
+        watch.stop()
+        await proxy.stop()
+        queueGuard.stop()
+        writer.flush()
+        try? await group.shutdownGracefully()
+        logger.notice("stopped; the rules stay in place, so API access fails closed")
+    }
+
+    private func startGuard(_ intercept: InterceptConfiguration, recorder: any InterceptRecorder, logger: Logger) throws -> NetfilterQueueGuard {
         let attribution = try? CallerAttribution()
-        if attribution == nil { logger.warning("sock_diag is unavailable: bypass attempts are recorded without their process") }
         let reporter = BypassReporter(recorder: recorder, logger: Logger(label: "portcullis.guard"),
                                       enricher: { flow, _ in attribution?.local(flow: flow).process })
         let queueGuard = NetfilterQueueGuard(configuration: NetfilterQueueConfiguration(queue: intercept.queueNumber),
@@ -35,26 +88,7 @@ struct UpCommand: AsyncParsableCommand {
             throw PortcullisExit.system
         }
         logger.notice("guard listening on netfilter queue \(intercept.queueNumber)")
-        do {
-            try RuleInstaller(renderer: renderer, backend: backend).apply(killExisting: true, recorder: recorder)
-        } catch {
-            queueGuard.stop()
-            Console.error("applying the rules failed: \(error)")
-            throw PortcullisExit.system
-        }
-        logger.notice("rules applied", metadata: ["backend": "\(backend.kind.rawValue)",
-                                                  "endpoints": "\(renderer.endpoints.entries.count)"])
-        let watch = TamperWatch(renderer: renderer, backend: backend, recorder: recorder)
-        watch.start()
-        print("{\"event\":\"ready\",\"proxyPort\":\(intercept.proxyPort),\"queue\":\(intercept.queueNumber)}")
-        fflush(nil)
-        await TerminationSignal.wait()
-        watch.stop()
-        queueGuard.stop()
-        reporter.shutdown()
-        recorder.flush()
-        logger.notice("stopped; the rules stay in place, so API access fails closed",
-                      metadata: ["droppedPackets": "\(reporter.snapshot.total)"])
+        return queueGuard
     }
 }
 

@@ -1,20 +1,29 @@
 import Intercept
+import Proxy
 
 /// The gateway's configuration file (YAML; see examples/portcullis.yaml). Each module gets its own
-/// plain configuration value from it.
+/// plain configuration value from it. Only `gateway` and the clusters' endpoints are needed for the
+/// rules; `portcullis up` also needs `tls`, `authentication` and each cluster's upstream settings.
 struct GatewayConfiguration {
+    var path: String
     var intercept: InterceptConfiguration
     var clusterNames: [String]
+    var clusters: [ClusterSection] = []
+    var listenAddresses: [String] = []
+    var stateDirectory = "/var/lib/portcullis"
+    var tls: TLSSection?
+    var authentication: AuthenticationConfiguration?
 
     static func load(path: String) throws(ConfigurationError) -> GatewayConfiguration {
-        let root = try YAMLValue.load(path: path).mapping(allowed: ["gateway", "clusters"])
+        let root = try YAMLValue.load(path: path).mapping(allowed: ["gateway", "clusters", "tls", "authentication"])
         guard let gatewayNode = root["gateway"] else {
             throw ConfigurationError(file: path, line: nil, field: "gateway", message: "required section is missing")
         }
         guard let clustersNode = root["clusters"] else {
             throw ConfigurationError(file: path, line: nil, field: "clusters", message: "required section is missing")
         }
-        let gateway = try gatewayNode.mapping(allowed: ["uid", "proxyPort", "queue", "bridges", "iptablesBackend"])
+        let gateway = try gatewayNode.mapping(allowed: ["uid", "proxyPort", "queue", "bridges", "iptablesBackend", "listenAddresses",
+                                                         "stateDirectory"])
         guard let uidNode = gateway["uid"] else { throw gatewayNode.error("uid is required: the numeric uid the gateway runs as") }
         var intercept = InterceptConfiguration(gatewayUID: try uidNode.unsigned(UInt32.self, in: 1...UInt32.max), endpoints: [])
         if let port = gateway["proxyPort"] { intercept.proxyPort = try port.unsigned(UInt16.self, in: 1...UInt16.max) }
@@ -28,11 +37,26 @@ struct GatewayConfiguration {
             intercept.backend = choice
         }
         var names: [String] = []
+        var sections: [ClusterSection] = []
         for cluster in try clustersNode.sequence() {
-            let fields = try cluster.mapping(allowed: ["name", "endpoints"])
+            let fields = try cluster.mapping(allowed: ["name", "endpoints", "serverNames", "caFile", "tokenFile", "clientCertificate",
+                                                       "clientKey"])
             guard let name = try fields["name"]?.string(), !name.isEmpty else { throw cluster.error("name is required") }
             guard !names.contains(name) else { throw cluster.error("the cluster name '\(name)' is used twice") }
             names.append(name)
+            var section = ClusterSection(name: name)
+            if let v = fields["serverNames"] { section.serverNames = try v.strings() }
+            if let v = fields["caFile"] { section.caFile = try v.string() }
+            if let v = fields["tokenFile"] { section.tokenFile = try v.string() }
+            if let v = fields["clientCertificate"] { section.clientCertificate = try v.string() }
+            if let v = fields["clientKey"] { section.clientKey = try v.string() }
+            if section.tokenFile != nil, section.clientCertificate != nil {
+                throw cluster.error("give either tokenFile or clientCertificate and clientKey, not both")
+            }
+            if (section.clientCertificate == nil) != (section.clientKey == nil) {
+                throw cluster.error("clientCertificate and clientKey go together")
+            }
+            sections.append(section)
             guard let endpoints = fields["endpoints"] else { throw cluster.error("endpoints are required") }
             for endpoint in try endpoints.sequence() {
                 do {
@@ -49,6 +73,11 @@ struct GatewayConfiguration {
         if let problem = intercept.problems().first {
             throw ConfigurationError(file: path, line: nil, field: "", message: problem)
         }
-        return GatewayConfiguration(intercept: intercept, clusterNames: names)
+        var configuration = GatewayConfiguration(path: path, intercept: intercept, clusterNames: names, clusters: sections)
+        if let v = gateway["listenAddresses"] { configuration.listenAddresses = try v.strings() }
+        if let v = gateway["stateDirectory"] { configuration.stateDirectory = try v.string() }
+        if let v = root["tls"] { configuration.tls = try TLSSection.read(v) }
+        if let v = root["authentication"] { configuration.authentication = try AuthenticationConfiguration.read(v) }
+        return configuration
     }
 }

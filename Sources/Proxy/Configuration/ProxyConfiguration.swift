@@ -1,0 +1,35 @@
+import Intercept
+
+/// How the proxy runs: where it listens, which clusters it fronts, and its limits.
+public struct ProxyConfiguration: Sendable {
+    /// The port iptables redirects to.
+    public var port: UInt16
+    /// Loopback and bridge addresses to listen on.
+    public var listenAddresses: [IPAddress]
+    public var clusters: [ClusterUpstream]
+    /// The header the agent's token arrives in; `Authorization` means `Authorization: Bearer TOKEN`.
+    public var tokenHeader: String
+    /// Largest request body accepted, as kube-apiserver's 3 MiB.
+    public var maxRequestBodyBytes: Int
+    /// How much of each request and response body the record keeps.
+    public var recordedBodyLimit: Int
+    /// How long connecting to an API server may take before the request gets a 503.
+    public var upstreamConnectTimeout: Duration
+
+    public init(port: UInt16, listenAddresses: [IPAddress], clusters: [ClusterUpstream], tokenHeader: String = "Authorization",
+                maxRequestBodyBytes: Int = 3 * 1024 * 1024, recordedBodyLimit: Int = 64 * 1024,
+                upstreamConnectTimeout: Duration = .seconds(10)) {
+        self.port = port
+        self.listenAddresses = listenAddresses
+        self.clusters = clusters
+        self.tokenHeader = tokenHeader
+        self.maxRequestBodyBytes = maxRequestBodyBytes
+        self.recordedBodyLimit = recordedBodyLimit
+        self.upstreamConnectTimeout = upstreamConnectTimeout
+    }
+
+    /// The cluster an original destination belongs to.
+    public func cluster(for destination: SocketEndpoint) -> ClusterUpstream? {
+        clusters.first { $0.endpoints.contains(destination) }
+    }
+}

@@ -1,0 +1,2 @@
+extension OIDCAuthenticator: TokenAuthenticator {}
+extension ServingCertificateStore: ServingContextSource {}

@@ -1,0 +1,102 @@
+import Foundation
+import Intercept
+import Kube
+import NIOCore
+import NIOHTTP1
+import NIOSSL
+
+/// The first handler of every accepted connection. Before a byte is read it finds the original
+/// destination, decides admission, names the caller and records the connection; then it installs
+/// TLS (a certificate minted for that destination) and the HTTP proxy handlers, and removes itself.
+/// A refused connection is recorded with its reason and closed.
+final class ConnectionGate: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = ByteBuffer
+
+    private let services: ProxyServices
+
+    init(services: ProxyServices) {
+        self.services = services
+    }
+
+    func channelActive(context: ChannelHandlerContext) {
+        context.fireChannelActive()
+        let peer = context.remoteAddress.flatMap(SocketEndpoint.init)
+        let lookup = Result { () throws(OriginalDestinationError) in try OriginalDestination.of(channel: context.channel) }
+        let decision = services.admission.decide(lookup)
+        guard case .admit(let destination) = decision, let peer,
+              let cluster = services.configuration.cluster(for: destination) else {
+            var reason = "the original destination maps to no configured cluster"
+            if case .refuse(let why) = decision { reason = why }
+            refuse(context: context, peer: peer, lookup: lookup, reason: reason)
+            return
+        }
+        let caller = attribute(peer: peer, destination: destination, local: context.localAddress.flatMap(SocketEndpoint.init))
+        let connection = ConnectionContext(id: services.ids.connection(), cluster: cluster, destination: destination,
+                                           peer: peer, caller: caller)
+        _ = services.recorder.record(.connectionOpened(ConnectionOpened(
+            id: connection.id, time: ProxyClock.now(), peer: peer.description, originalDestination: destination.description,
+            cluster: cluster.name, caller: caller)), on: context.eventLoop)
+        do {
+            try installProxy(context: context, connection: connection)
+        } catch {
+            services.logger.error("cannot serve TLS for \(destination): \(error)")
+            context.close(promise: nil)
+        }
+    }
+
+    private func attribute(peer: SocketEndpoint, destination: SocketEndpoint, local: SocketEndpoint?) -> Caller {
+        let interface = local.flatMap { CallerAttribution.interface(owning: $0.address) }
+        if let interface, interface != "lo", let attribution = services.attribution {
+            return attribution.forwarded(source: peer.address, interface: interface)
+        }
+        let flow = Flow(transport: .tcp, source: peer.address, sourcePort: peer.port, destination: destination.address,
+                        destinationPort: destination.port)
+        return services.attribution?.local(flow: flow) ?? Caller(sourceAddress: peer.address)
+    }
+
+    private func refuse(context: ChannelHandlerContext, peer: SocketEndpoint?,
+                        lookup: Result<(address: IPAddress, port: UInt16), OriginalDestinationError>, reason: String) {
+        var original: (IPAddress, UInt16)?
+        if case .success(let value) = lookup { original = value }
+        let refused = RefusedConnection(
+            time: ProxyClock.now(), peer: peer?.address ?? IPAddress.v4(0, 0, 0, 0), peerPort: peer?.port ?? 0,
+            originalDestination: original?.0, originalPort: original?.1, caller: Caller(sourceAddress: peer?.address),
+            reason: reason)
+        _ = services.recorder.record(.connectionRefused(refused), on: context.eventLoop)
+        services.logger.warning("refused a connection", metadata: ["peer": "\(peer.map(\.description) ?? "?")", "reason": "\(reason)"])
+        context.close(promise: nil)
+    }
+
+    private func installProxy(context: ChannelHandlerContext, connection: ConnectionContext) throws {
+        let tls = try services.servingContexts.sslContext(destination: connection.destination.address,
+                                                          serverNames: connection.cluster.serverNames)
+        let pipeline = context.pipeline.syncOperations
+        try pipeline.addHandler(NIOSSLServerHandler(context: tls), position: .after(self))
+        let sslHandler = try pipeline.handler(type: NIOSSLServerHandler.self)
+        let decoder = ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes))
+        try pipeline.addHandler(decoder, name: ProxyHandlerNames.decoder, position: .after(sslHandler))
+        try pipeline.addHandler(HTTPResponseEncoder(), name: ProxyHandlerNames.encoder, position: .after(decoder))
+        let encoder = try pipeline.handler(type: HTTPResponseEncoder.self)
+        try pipeline.addHandler(ProxyRequestHandler(services: services, connection: connection, eventLoop: context.eventLoop), name: ProxyHandlerNames.proxy,
+                                position: .after(encoder))
+        pipeline.removeHandler(self, promise: nil)
+    }
+
+    func channelInactive(context: ChannelHandlerContext) {
+        context.fireChannelInactive()
+    }
+}
+
+/// Names of the handlers swapped out when a connection is upgraded to a raw stream.
+enum ProxyHandlerNames {
+    static let decoder = "portcullis.http-decoder"
+    static let encoder = "portcullis.http-encoder"
+    static let proxy = "portcullis.proxy"
+}
+
+/// Wall-clock time as Kubernetes timestamps.
+enum ProxyClock {
+    static func now() -> KubeTime {
+        KubeTime(microseconds: Int64((Date().timeIntervalSince1970 * 1_000_000).rounded()))
+    }
+}

@@ -1,0 +1,39 @@
+import Intercept
+import Logging
+import NIOCore
+import Synchronization
+
+/// What every connection of the proxy shares.
+public struct ProxyServices: Sendable {
+    public var configuration: ProxyConfiguration
+    public var authenticator: any TokenAuthenticator
+    public var servingContexts: any ServingContextSource
+    public var recorder: any ProxyRecorder
+    public var attribution: CallerAttribution?
+    public var admission: RedirectAdmission
+    public var logger: Logger
+    let ids: IdentifierSource
+    let pools: UpstreamPools
+
+    public init(configuration: ProxyConfiguration, authenticator: any TokenAuthenticator, servingContexts: any ServingContextSource,
+                recorder: any ProxyRecorder, attribution: CallerAttribution?, logger: Logger) throws(RedirectAdmission.ConfigurationError) {
+        self.configuration = configuration
+        self.authenticator = authenticator
+        self.servingContexts = servingContexts
+        self.recorder = recorder
+        self.attribution = attribution
+        self.logger = logger
+        self.admission = try RedirectAdmission(endpoints: configuration.clusters.flatMap(\.endpoints),
+                                               gatewayAddresses: configuration.listenAddresses, gatewayPort: configuration.port)
+        self.ids = IdentifierSource()
+        self.pools = UpstreamPools()
+    }
+}
+
+/// Connection and request numbers, unique within the process.
+final class IdentifierSource: Sendable {
+    private let next = Atomic<UInt64>(1)
+
+    func connection() -> ConnectionID { ConnectionID(next.wrappingAdd(1, ordering: .relaxed).oldValue) }
+    func request() -> RequestID { RequestID(next.wrappingAdd(1, ordering: .relaxed).oldValue) }
+}

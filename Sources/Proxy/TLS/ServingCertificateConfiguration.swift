@@ -1,0 +1,40 @@
+import Foundation
+
+/// How long serving certificates live and when the store replaces them.
+public struct ServingCertificateConfiguration: Sendable, Equatable {
+    /// How long a serving certificate is valid from the moment it is minted. Default: 3 days.
+    public var lifetime: TimeInterval
+    /// The store mints a replacement once less than this fraction of `lifetime` is left.
+    /// Default: one third (so a 3-day certificate is replaced after 2 days).
+    public var renewalFraction: Double
+    /// How far before the minting moment validity starts, for clients whose clock is slightly behind.
+    /// Default: 5 minutes.
+    public var backdating: TimeInterval
+    /// The most (destination, names) contexts kept; beyond it, the oldest are dropped. Default: 256.
+    public var maximumCachedContexts: Int
+
+    public init(lifetime: TimeInterval = 3 * 86_400, renewalFraction: Double = 1.0 / 3.0,
+                backdating: TimeInterval = 300, maximumCachedContexts: Int = 256) {
+        self.lifetime = lifetime
+        self.renewalFraction = renewalFraction
+        self.backdating = backdating
+        self.maximumCachedContexts = maximumCachedContexts
+    }
+
+    /// Throws when a value makes no sense: a lifetime of a minute or less, a renewal fraction outside
+    /// (0, 1), negative backdating, or a cache that holds nothing.
+    public func validate() throws(TLSCertificateError) {
+        guard lifetime > 60 else {
+            throw TLSCertificateError(.minting, "the serving certificate lifetime must be longer than a minute (got \(lifetime) s)")
+        }
+        guard renewalFraction > 0, renewalFraction < 1 else {
+            throw TLSCertificateError(.minting, "the renewal fraction must be between 0 and 1 (got \(renewalFraction))")
+        }
+        guard backdating >= 0 else {
+            throw TLSCertificateError(.minting, "the backdating must not be negative (got \(backdating) s)")
+        }
+        guard maximumCachedContexts > 0 else {
+            throw TLSCertificateError(.minting, "the context cache must hold at least one entry (got \(maximumCachedContexts))")
+        }
+    }
+}

@@ -1,0 +1,76 @@
+import Foundation
+import Intercept
+import Logging
+import NIOCore
+import Proxy
+
+/// Builds the proxy from the configuration file: reads the CA, the clusters' CAs and credentials,
+/// and sets up OIDC. Every problem names the file or field.
+enum ProxyAssembly {
+    static func services(_ configuration: GatewayConfiguration, endpoints: ResolvedEndpoints, recorder: any ProxyRecorder,
+                         group: any EventLoopGroup, logger: Logger) throws -> ProxyServices {
+        let path = configuration.path
+        guard let tls = configuration.tls else { throw fail(path, "tls", "the section is required to run the gateway (the CA that signs the certificates agents see)") }
+        guard let authentication = configuration.authentication else {
+            throw fail(path, "authentication", "the section is required to run the gateway (the OIDC issuers agents' tokens come from)")
+        }
+        let authority: GatewayCertificateAuthority
+        do {
+            authority = try GatewayCertificateAuthority.load(certificatePath: tls.caCertificate, keyPath: tls.caKey)
+        } catch {
+            throw fail(path, "tls", "\(error)")
+        }
+        let lifetime = Double(tls.certificateLifetime.components.seconds)
+        let store = try ServingCertificateStore(authority: authority, configuration: ServingCertificateConfiguration(lifetime: lifetime))
+        let authenticator: OIDCAuthenticator
+        do {
+            authenticator = try OIDCAuthenticator(configuration: authentication, eventLoopGroup: group)
+        } catch {
+            throw fail(path, "authentication", "\(error)")
+        }
+        var clusters: [ClusterUpstream] = []
+        for section in configuration.clusters {
+            clusters.append(try cluster(section, endpoints: endpoints, path: path))
+        }
+        var listen: [IPAddress] = [.v4(127, 0, 0, 1), .v6([UInt8](repeating: 0, count: 15) + [1])]
+        for text in configuration.listenAddresses {
+            guard let address = IPAddress(text) else { throw fail(path, "gateway.listenAddresses", "'\(text)' is not an IP address") }
+            listen.append(address)
+        }
+        let proxy = ProxyConfiguration(port: configuration.intercept.proxyPort, listenAddresses: listen, clusters: clusters,
+                                       tokenHeader: authentication.tokenHeader)
+        let attribution = try? CallerAttribution()
+        if attribution == nil { logger.warning("sock_diag is unavailable: connections are recorded without their caller's uid") }
+        do {
+            return try ProxyServices(configuration: proxy, authenticator: authenticator, servingContexts: store, recorder: recorder,
+                                     attribution: attribution, logger: logger)
+        } catch {
+            throw fail(path, "clusters", "\(error)")
+        }
+    }
+
+    private static func cluster(_ section: ClusterSection, endpoints: ResolvedEndpoints, path: String) throws -> ClusterUpstream {
+        let field = "clusters.\(section.name)"
+        guard let caFile = section.caFile else { throw fail(path, field, "caFile is required: the CA the API server's certificate must chain to") }
+        let credential: UpstreamCredential
+        do {
+            if let token = section.tokenFile {
+                credential = try CredentialFiles.bearerToken(token)
+            } else if let certificate = section.clientCertificate, let key = section.clientKey {
+                credential = try CredentialFiles.clientCertificate(certificate: certificate, key: key)
+            } else {
+                throw fail(path, field, "tokenFile, or clientCertificate and clientKey, is required: the gateway's own credential")
+            }
+            let roots = try CredentialFiles.trustRoots(caFile)
+            let mine = endpoints.entries.filter { $0.cluster == section.name }.map { SocketEndpoint($0.address, port: $0.port) }
+            return ClusterUpstream(name: section.name, endpoints: mine, serverNames: section.serverNames, trustRoots: roots,
+                                   credential: credential)
+        } catch let error as CredentialFileError {
+            throw fail(path, field, error.description)
+        }
+    }
+
+    private static func fail(_ path: String, _ field: String, _ message: String) -> ConfigurationError {
+        ConfigurationError(file: path, line: nil, field: field, message: message)
+    }
+}
