@@ -7,7 +7,7 @@ import Testing
 /// The minimal discovery client against a loopback server that answers with exact bytes:
 /// Content-Length and chunked bodies, statuses, size limits, a server that never answers, and a body
 /// cut short.
-@Suite struct OIDCDiscoveryHTTPClientTests {
+@Suite(.timeLimit(.minutes(2))) struct OIDCDiscoveryHTTPClientTests {
     /// Answers every connection's first bytes with `response`, then closes (or stays silent when nil).
     final class CannedResponder: ChannelInboundHandler, Sendable {
         typealias InboundIn = ByteBuffer
@@ -110,10 +110,12 @@ import Testing
     @Test("a server that never answers times out")
     func timeout() async throws {
         try await Self.withServer(nil) { port, _ in
+            let client = try Self.client(timeout: .milliseconds(500))
             let start = ContinuousClock.now
-            let error = await Self.fetchError(try Self.client(timeout: .milliseconds(300)), "http://127.0.0.1:\(port)/")
-            #expect(error?.kind == .timeout)
-            #expect(ContinuousClock.now - start < .seconds(5))
+            let error = await Self.fetchError(client, "http://127.0.0.1:\(port)/")
+            #expect(error?.kind == .timeout, "\(String(describing: error))")
+            // Bounded by the deadline; the slack is for a loaded machine, not for a hang.
+            #expect(ContinuousClock.now - start < .seconds(30))
         }
     }
 

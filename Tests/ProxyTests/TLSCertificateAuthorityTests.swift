@@ -412,6 +412,7 @@ struct TLSCertificateAuthorityTests {
             #expect(!text.contains("PRIVATE KEY"))
             #expect(!text.lowercased().contains(scalarHex.prefix(16)))
         }
+        #expect(!dumped.contains("privateKey"), "reflection must not reach the key field")
         #expect(dumped.contains("certificate"))
     }
 }

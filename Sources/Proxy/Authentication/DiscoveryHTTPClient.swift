@@ -76,7 +76,9 @@ struct DiscoveryHTTPClient: Sendable {
 
     private static func connectError(_ error: any Error, url: FetchURL) -> DiscoveryFetchError {
         if let fetchError = error as? DiscoveryFetchError { return fetchError }
-        if case ChannelError.connectTimeout = error { return DiscoveryFetchError(url: url.text, kind: .timeout) }
+        if let channelError = error as? ChannelError, case .connectTimeout = channelError {
+            return DiscoveryFetchError(url: url.text, kind: .timeout, detail: "connecting")
+        }
         return DiscoveryFetchError(url: url.text, kind: .connect, detail: String(describing: error))
     }
 }

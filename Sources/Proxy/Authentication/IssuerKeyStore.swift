@@ -54,7 +54,8 @@ final class IssuerKeyStore: Sendable {
         enum Next { case use(IssuerKeySet), wait(Task<Void, Never>), fail(String) }
         let next: Next = state.withLock { state in
             if state.haveKeys {
-                if let fetched = state.keysFetchedAt, now - fetched >= refreshInterval, mayFetch(state, now: now) {
+                if let fetched = state.keysFetchedAt, now - fetched >= refreshInterval, state.inFlight == nil,
+                   mayFetch(state, now: now) {
                     _ = startFetch(&state, now: now)
                 }
                 return .use(state.keys)

@@ -152,7 +152,7 @@ public struct GatewayCertificateAuthority: Sendable {
 extension GatewayCertificateAuthority: CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
     /// The subject, key kind, expiry and key identifier; never the key.
     public var description: String {
-        let identifier = subjectKeyIdentifier.map { String($0, radix: 16).count == 1 ? "0" + String($0, radix: 16) : String($0, radix: 16) }
+        let identifier = subjectKeyIdentifier.map { String(format: "%02x", $0) }
         return "GatewayCertificateAuthority(subject: \(certificate.subject), key: \(keyAlgorithm), "
             + "notValidAfter: \(certificate.notValidAfter), subjectKeyIdentifier: \(identifier.joined(separator: ":")), "
             + "furtherChain: \(furtherChain.count) certificate(s))"

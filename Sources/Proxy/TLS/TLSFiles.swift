@@ -83,7 +83,7 @@ enum TLSFiles {
                 throw TLSCertificateError(.unreadableFile, path: path, "too large for a PEM file (limit \(maximumSize) bytes)")
             }
         }
-        // Wipe the read buffer: it may hold key bytes.
+        // Best effort: clear the read buffer, which may hold key bytes (the returned text cannot be cleared).
         buffer.withUnsafeMutableBytes { if let base = $0.baseAddress { _ = memset(base, 0, $0.count) } }
         guard let text = String(validating: bytes, as: UTF8.self) else {
             throw TLSCertificateError(.unreadableFile, path: path, "is not a text (PEM) file")

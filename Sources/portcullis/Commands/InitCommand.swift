@@ -76,8 +76,17 @@ struct InitCommand: ParsableCommand {
                 try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
             }
             if exists {
-                let authority = try GatewayCertificateAuthority.load(certificatePath: tls.caCertificate, keyPath: tls.caKey)
-                Console.info("using the existing gateway CA: \(authority)")
+                // An operator-supplied CA (e.g. an intermediate of the cluster CA): the key must be the
+                // gateway's alone. `portcullis up` validates the pair when it starts, as the gateway uid.
+                guard FileManager.default.fileExists(atPath: tls.caCertificate), FileManager.default.fileExists(atPath: tls.caKey) else {
+                    Console.error("only one of \(tls.caCertificate) and \(tls.caKey) exists: supply both, or neither to have one generated")
+                    throw PortcullisExit.configuration
+                }
+                guard chown(tls.caKey, uid, gid) == 0, chmod(tls.caKey, 0o600) == 0 else {
+                    Console.error("cannot give \(tls.caKey) to uid \(uid) with mode 600: \(String(cString: strerror(errno)))")
+                    throw PortcullisExit.system
+                }
+                Console.info("using the existing gateway CA \(tls.caCertificate); its key \(tls.caKey) now belongs to uid \(uid) with mode 600")
             } else {
                 _ = try GatewayCertificateAuthority.create(certificatePath: tls.caCertificate, keyPath: tls.caKey,
                                                            owner: (uid: uid, gid: gid))

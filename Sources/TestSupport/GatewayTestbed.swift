@@ -1,0 +1,191 @@
+import Foundation
+import Kube
+import Synchronization
+
+/// The whole gateway in namespaces, as on a runner host:
+/// - the **cluster host** runs `portcullis-sandbox` on 198.18.0.2:6443;
+/// - the **agent host** runs oidc-provider-mock (plain http on loopback) and `portcullis up` as the
+///   gateway uid, with the rules steering 198.18.0.2:6443 into it;
+/// - kubectl runs on the agent host as ``InterceptTestbed/agentUID`` with a kubeconfig that points at
+///   the cluster's own address and gets its token from an exec credential plugin.
+///
+/// With ``CAMode/intermediateOfClusterCA`` the gateway CA is an intermediate signed by the sandbox's
+/// CA, and the agent's kubeconfig trusts only the sandbox's CA, as an unchanged kubeconfig would.
+public struct GatewayTestbed: Sendable {
+    public enum CAMode: Sendable { case generated, intermediateOfClusterCA }
+
+    public static let subject = "agent-7"
+    public static let clientID = "portcullis"
+
+    public let hosts: TestHosts
+    public let work: TemporaryDirectory
+    public let sandbox: SandboxCluster
+    public let gateway: ChildProcess
+    public let issuerURL: String
+    public let configPath: String
+    /// The agent's kubeconfig: the cluster's address, the trusted CA, and the exec plugin.
+    public let kubeconfigPath: String
+    public var agent: NetworkNamespace { hosts.agent }
+
+    public static func with<T>(caMode: CAMode = .generated, logIntervalMilliseconds: Int = 100,
+                               _ body: (GatewayTestbed) async throws -> T) async throws -> T {
+        try Privileges.requireRoot()
+        return try await TestHosts.withAgentAndCluster { hosts in
+            let work = try TemporaryDirectory.create(purpose: "gateway")
+            defer { work.remove() }
+            guard chmod(work.path, 0o755) == 0 else { throw HarnessError("cannot open \(work.path) to other uids") }
+            let sandbox = try await SandboxCluster.start(in: hosts.cluster, listen: "\(TestHosts.clusterAddress):6443",
+                                                         logIntervalMilliseconds: logIntervalMilliseconds)
+            let kept = StartedProcesses()
+            defer { kept.killAll() }
+            let issuer = try await startIssuer(in: hosts.agent, kept: kept)
+            let config = try writeConfiguration(work: work, sandbox: sandbox, issuerURL: issuer, caMode: caMode)
+            try prepare(work: work, configPath: config, agent: hosts.agent, sandbox: sandbox, caMode: caMode)
+            let gateway = kept.keep(try hosts.agent.launch(try Products.gateway(), ["up", "--config", config],
+                                                           options: LaunchOptions(runAs: .gateway(uid: InterceptTestbed.gatewayUID),
+                                                                                  label: "portcullis up")))
+            try await gateway.waitForLine(containing: "\"event\":\"ready\"", timeout: .seconds(60))
+            let trusted = caMode == .generated ? work.path("tls/ca.crt") : sandbox.caCertificatePath
+            let kubeconfig = try writeKubeconfig(work: work, issuerURL: issuer, trusted: trusted)
+            let bed = GatewayTestbed(hosts: hosts, work: work, sandbox: sandbox, gateway: gateway, issuerURL: issuer,
+                                     configPath: config, kubeconfigPath: kubeconfig)
+            let result = try await body(bed)
+            try sandbox.requireRunning()
+            await sandbox.stop()
+            return result
+        }
+    }
+
+    /// oidc-provider-mock on 127.0.0.1 in the agent namespace, once its discovery document answers.
+    private static func startIssuer(in agent: NetworkNamespace, kept: StartedProcesses) async throws -> String {
+        // Each test has its own namespace, so a fixed port never collides.
+        let port = 18_080
+        let claims = #"{"sub":"\#(subject)","email":"agent@example.com","groups":["ai-agents","runners"]}"#
+        let process = kept.keep(try agent.launch(try PythonTools.python(), ["-m", "oidc_provider_mock", "--port", String(port),
+                                                                            "--user-claims", claims],
+                                                 options: LaunchOptions(label: "oidc-provider-mock")))
+        let url = "http://127.0.0.1:\(port)"
+        let probe = try Products.packageRoot() + "/Tests/clients/net_client.py"
+        for _ in 0..<200 {
+            guard process.isRunning else { throw HarnessError("oidc-provider-mock exited\n\(process.report)") }
+            let result = try agent.run("/usr/bin/python3", [probe, "tcp", "127.0.0.1", String(port), "--timeout", "1"])
+            if result.standardOutput.contains("\"connected\": true") { return url }
+            try await Task.sleep(for: .milliseconds(50))
+        }
+        throw HarnessError("oidc-provider-mock did not start listening on \(url)\n\(process.report)")
+    }
+
+    private static func writeConfiguration(work: TemporaryDirectory, sandbox: SandboxCluster, issuerURL: String,
+                                           caMode: CAMode) throws -> String {
+        let text = """
+            gateway:
+              uid: \(InterceptTestbed.gatewayUID)
+              proxyPort: \(InterceptTestbed.proxyPort)
+              queue: \(InterceptTestbed.queue)
+              bridges: []
+              stateDirectory: \(work.path)/state
+            tls:
+              caCertificate: \(work.path)/tls/ca.crt
+              caKey: \(work.path)/tls/ca.key
+            authentication:
+              issuers:
+                - issuerURL: \(issuerURL)
+                  clientIDs: [\(clientID)]
+                  usernamePrefix: "oidc:"
+                  groupsClaim: groups
+                  groupsPrefix: "oidc:"
+                  extraClaims: [email]
+                  allowInsecureHTTPIssuer: true
+            clusters:
+              - name: sandbox
+                endpoints: ["\(TestHosts.clusterAddress):6443"]
+                caFile: \(work.path)/cluster-ca.crt
+                tokenFile: \(work.path)/cluster.token
+            """
+        return try work.write(text + "\n", to: "portcullis.yaml")
+    }
+
+    /// The gateway CA (generated by `portcullis init`, or an intermediate the test signs with the
+    /// sandbox CA) and the gateway's cluster credential: the sandbox's impersonating admin token.
+    private static func prepare(work: TemporaryDirectory, configPath: String, agent: NetworkNamespace, sandbox: SandboxCluster,
+                                caMode: CAMode) throws {
+        let uid = InterceptTestbed.gatewayUID
+        let tls = try work.makeDirectory("tls")
+        guard chmod(tls, 0o755) == 0 else { throw HarnessError("cannot open \(tls)") }
+        if caMode == .intermediateOfClusterCA {
+            try IntermediateCA.sign(directory: tls, rootCertificate: sandbox.caCertificatePath,
+                                    rootKey: sandbox.dataDirectory + "/ca.key", owner: uid)
+        }
+        // The sandbox keeps its data directory to itself; the gateway gets a copy of its CA.
+        try FileManager.default.copyItem(atPath: sandbox.caCertificatePath, toPath: work.path("cluster-ca.crt"))
+        let initialized = try agent.run(try Products.gateway(), ["init", "--skip-user", "--config", configPath])
+        guard initialized.status.isSuccess else { throw HarnessError("portcullis init failed: \(initialized)") }
+        let tokens = try String(contentsOfFile: sandbox.tokenFilePath, encoding: .utf8)
+        guard let admin = tokens.split(separator: "\n").first(where: { $0.contains(",admin,") })?.split(separator: ",").first else {
+            throw HarnessError("no admin token in \(sandbox.tokenFilePath)")
+        }
+        let token = try work.write(admin + "\n", to: "cluster.token")
+        guard chmod(token, 0o600) == 0, chown(token, uid, uid) == 0 else { throw HarnessError("cannot hand \(token) to uid \(uid)") }
+    }
+
+    private static func writeKubeconfig(work: TemporaryDirectory, issuerURL: String, trusted: String) throws -> String {
+        let ca = try Data(contentsOf: URL(fileURLWithPath: trusted)).base64EncodedString()
+        let plugin = try Products.packageRoot() + "/Tests/clients/kubectl_oidc_plugin.py"
+        let text = """
+            apiVersion: v1
+            kind: Config
+            clusters:
+            - name: sandbox
+              cluster:
+                server: https://\(TestHosts.clusterAddress):6443
+                certificate-authority-data: \(ca)
+            users:
+            - name: agent
+              user:
+                exec:
+                  apiVersion: client.authentication.k8s.io/v1
+                  command: /usr/bin/python3
+                  args: ["\(plugin)", "--issuer", "\(issuerURL)", "--sub", "\(subject)", "--client-id", "\(clientID)"]
+                  interactiveMode: Never
+            contexts:
+            - name: agent
+              context: {cluster: sandbox, user: agent, namespace: default}
+            current-context: agent
+            """
+        let path = try work.write(text + "\n", to: "agent.kubeconfig")
+        guard chmod(path, 0o644) == 0 else { throw HarnessError("cannot open \(path)") }
+        return path
+    }
+
+    /// kubectl 1.`minor` on the agent host as the agent's uid.
+    public func kubectl(minor: Int = 32, extraEnvironment: [String: String] = [:]) throws -> Kubectl {
+        try Kubectl(binary: Kubectl.binary(minor: minor), kubeconfig: kubeconfigPath, namespace: agent,
+                    runAs: RunAs(uid: InterceptTestbed.agentUID, gid: InterceptTestbed.agentUID), extraEnvironment: extraEnvironment)
+    }
+
+    /// The gateway's JSON event lines of kind `event`.
+    public func events(_ event: String) -> [JSONValue] { InterceptTestbed.events(gateway, kind: event) }
+}
+
+/// An intermediate CA signed by a root, with openssl: what an operator does to make agents'
+/// existing kubeconfigs (which trust the cluster CA) accept the gateway.
+enum IntermediateCA {
+    static func sign(directory: String, rootCertificate: String, rootKey: String, owner uid: UInt32) throws {
+        let openssl = "/usr/bin/openssl"
+        let key = directory + "/ca.key", csr = directory + "/ca.csr", cert = directory + "/ca.crt", ext = directory + "/ca.ext"
+        try "basicConstraints=critical,CA:true,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n"
+            .write(toFile: ext, atomically: true, encoding: .utf8)
+        for arguments in [
+            ["ecparam", "-name", "prime256v1", "-genkey", "-noout", "-out", key],
+            ["req", "-new", "-key", key, "-subj", "/O=Portcullis tests/CN=gateway intermediate", "-out", csr],
+            ["x509", "-req", "-in", csr, "-CA", rootCertificate, "-CAkey", rootKey, "-CAcreateserial", "-days", "30",
+             "-extfile", ext, "-out", cert],
+        ] {
+            let result = try HostCommand.run(openssl, arguments)
+            guard result.status.isSuccess else { throw HarnessError("openssl \(arguments.first ?? "") failed: \(result)") }
+        }
+        guard chmod(key, 0o600) == 0, chown(key, uid, uid) == 0, chmod(cert, 0o644) == 0 else {
+            throw HarnessError("cannot hand the intermediate key to uid \(uid)")
+        }
+    }
+}
