@@ -133,4 +133,24 @@ struct GatewayEndToEndTests {
                     "\(bed.gateway.report)")
         }
     }
+
+    @Test("SIGTERM stops the gateway cleanly; the rules stay, so API access fails closed")
+    func stopKeepsTheRules() async throws {
+        try await Bed.with { bed in
+            let kubectl = try bed.kubectl()
+            defer { kubectl.remove() }
+            try await Self.succeed(kubectl, ["get", "ns", "default"])
+            bed.gateway.signal(SIGTERM)
+            #expect(try await bed.gateway.waitForExit(timeout: .seconds(20)) == .exited(0), "\(bed.gateway.report)")
+            let before = try bed.sandbox.auditLog.events().count
+            let refused = try await kubectl.run(["get", "ns", "default", "--request-timeout=5s"])
+            #expect(refused.exitCode == 1, "\(refused)")
+            #expect(refused.standardError.contains("was refused"), "\(refused)")
+            let verify = try bed.agent.run(try Products.gateway(), ["rules", "verify", "--config", bed.configPath])
+            #expect(verify.status == .exited(1), "\(verify)")
+            #expect(verify.standardOutput.split(separator: "\n").filter { $0.hasPrefix("  - ") }.count == 1
+                    && verify.standardOutput.contains("has no listener"), "only the guard is missing: \(verify)")
+            #expect(try bed.sandbox.auditLog.events().count == before, "nothing reached the cluster while the gateway was down")
+        }
+    }
 }

@@ -87,6 +87,30 @@ struct SPDYExecTests {
         }
     }
 
+    @Test("exec -it over SPDY/3.1 in a pty: the resize stream is opened, output is CRLF, the exit code arrives",
+          arguments: [27, 29])
+    func execWithATerminal(minor: Int) async throws {
+        // kubectl allocates a tty only when its stdin is a terminal: util-linux's script gives it one.
+        let script = "/usr/bin/script"
+        try #require(FileManager.default.isExecutableFile(atPath: script), "missing \(script) (Debian's bsdutils)")
+        try await Self.withPod(kubectlMinor: minor) { bed, kubectl in
+            let arguments = [kubectl.binary] + kubectl.commandArguments(["exec", "-it"] + Self.pod + ["--", "sh", "-c", "echo one; nosuch; exit 5"])
+            let command = arguments.map { "'" + $0.replacingOccurrences(of: "'", with: "'\\''") + "'" }.joined(separator: " ")
+            let environment = ["PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "HOME": kubectl.homeDirectory, "LANG": "C.UTF-8", "TERM": "xterm"]
+            let process = try ChildProcess.launch(script, ["-qec", command, "/dev/null"],
+                                                  options: LaunchOptions(namespace: bed.hosts.agent.name, environment: environment,
+                                                                         standardInput: .pipe, label: "script: kubectl.1.\(minor) exec -it"))
+            let status = try await process.waitForExit(timeout: .seconds(30))
+            process.closeStandardInput()
+            #expect(status == .exited(5), "\(process.report)")
+            // Through the pretend pty, stderr joins stdout and lines end in CRLF.
+            #expect(process.standardOutput.contains("one\r\nsh: 1: nosuch: not found\r\n"), "\(process.report)")
+            #expect(process.standardOutput.contains("command terminated with exit code 5"), "\(process.report)")
+            let events = try await Self.completedOverSPDY(bed, subresource: "exec", count: 1, kubectl: kubectl)
+            #expect(events.allSatisfy { $0.requestURI.contains("tty=true") }, "\(events.map(AuditLog.summary))")
+        }
+    }
+
     @Test("attach over SPDY/3.1: the container's log lines arrive and stdin is echoed", arguments: [27, 28, 29, 32])
     func attach(minor: Int) async throws {
         try await Self.withPod(kubectlMinor: minor, environment: minor >= 30 ? Self.forceSPDY : [:]) { bed, kubectl in

@@ -33,6 +33,40 @@ import TestSupport
         #expect(configuration.clusterNames == ["prod", "local"])
     }
 
+    @Test func theExamplesGatewaySectionsLoad() throws {
+        let c = try GatewayConfiguration.load(path: try Products.packageRoot() + "/examples/portcullis.yaml")
+        #expect(c.tls?.caKey == "/etc/portcullis/ca.key")
+        #expect(c.tls?.certificateLifetime == .seconds(72 * 3600))
+        #expect(c.stateDirectory == "/var/lib/portcullis")
+        let auth = try #require(c.authentication)
+        #expect(auth.tokenHeader == "Authorization")
+        let issuer = try #require(auth.issuers.first)
+        #expect(issuer.issuerURL == "https://issuer.example.com")
+        #expect(issuer.audiences == ["portcullis"])
+        #expect(issuer.usernamePrefix == "oidc:")
+        #expect(issuer.groupsClaim == "groups")
+        #expect(issuer.extraClaims == ["email"])
+        #expect(issuer.signingAlgorithms == ["RS256", "ES256"])
+        #expect(issuer.clockSkew == .seconds(60))
+        #expect(!issuer.allowInsecureHTTPIssuer)
+        #expect(c.clusters.map(\.tokenFile) == ["/etc/portcullis/clusters/prod.token", nil])
+        #expect(c.clusters.map(\.clientKey) == [nil, "/etc/portcullis/clusters/local.key"])
+    }
+
+    @Test func gatewaySectionMistakesAreNamed() {
+        let base = "gateway: {uid: 990}\n"
+        #expect(error(base + "clusters: [{name: a, endpoints: ['10.0.0.1:6443'], tokenFile: t, clientCertificate: c, clientKey: k}]\n")
+                .contains("give either tokenFile or clientCertificate and clientKey"))
+        #expect(error(base + "clusters: [{name: a, endpoints: ['10.0.0.1:6443'], clientCertificate: c}]\n")
+                .contains("clientCertificate and clientKey go together"))
+        #expect(error(base + "tls: {caCertificate: a, caKey: b, certificateLifetime: soon}\nclusters: [{name: a, endpoints: ['10.0.0.1:6443']}]\n")
+                .contains("tls.certificateLifetime: expected a duration"))
+        #expect(error(base + "authentication: {issuers: [{issuerURL: 'https://i', clientIDs: [x], userClaim: sub}]}\nclusters: [{name: a, endpoints: ['10.0.0.1:6443']}]\n")
+                .contains("authentication.issuers[0].userClaim: unknown field"))
+        #expect(error(base + "authentication: {issuers: [{issuerURL: 'https://i'}]}\nclusters: [{name: a, endpoints: ['10.0.0.1:6443']}]\n")
+                .contains("clientIDs is required"))
+    }
+
     @Test func defaultsApplyWhenOptionalFieldsAreAbsent() throws {
         let c = try load("gateway: {uid: 990}\nclusters: [{name: a, endpoints: ['10.0.0.1:6443']}]\n")
         #expect(c.intercept.proxyPort == 15443)
