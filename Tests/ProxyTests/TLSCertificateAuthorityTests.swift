@@ -235,8 +235,10 @@ struct TLSCertificateAuthorityTests {
         }
     }
 
-    @Test("a key file owned by another user is rejected", .enabled(if: geteuid() == 0, "needs root to chown"))
+    @Test("a key file owned by another user is rejected",
+          .enabled(if: Privileges.shouldRunRootTests, "\(Privileges.rootRequiredMessage) (chown)"))
     func keyOwnedByAnotherUserRejected() throws {
+        try Privileges.requireRoot()
         let directory = try TemporaryDirectory.create(purpose: "tls-ca")
         defer { directory.remove() }
         let files = try TestCA.root().write(to: directory, name: "ca")
