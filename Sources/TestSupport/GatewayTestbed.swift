@@ -22,6 +22,10 @@ public struct GatewayTestbed: Sendable {
     public let sandbox: SandboxCluster
     public let gateway: ChildProcess
     public let issuerURL: String
+    /// A second issuer whose keys the tests hold (Tests/clients/oidc_mint.py, PyJWT): for tokens
+    /// that are wrong in every way a real provider would never produce.
+    public let mintingIssuerURL: String
+    let mintingDirectory: String
     public let configPath: String
     /// The agent's kubeconfig: the cluster's address, the trusted CA, and the exec plugin.
     public let kubeconfigPath: String
@@ -39,7 +43,10 @@ public struct GatewayTestbed: Sendable {
             let kept = StartedProcesses()
             defer { kept.killAll() }
             let issuer = try await startIssuer(in: hosts.agent, kept: kept)
-            let config = try writeConfiguration(work: work, sandbox: sandbox, issuerURL: issuer, caMode: caMode)
+            let minting = try work.makeDirectory("minting-issuer")
+            let mintingURL = try await startMintingIssuer(in: hosts.agent, directory: minting, kept: kept)
+            let config = try writeConfiguration(work: work, sandbox: sandbox, issuerURL: issuer, mintingIssuerURL: mintingURL,
+                                                caMode: caMode)
             try prepare(work: work, configPath: config, agent: hosts.agent, sandbox: sandbox, caMode: caMode)
             let gateway = kept.keep(try hosts.agent.launch(try Products.gateway(), ["up", "--config", config],
                                                            options: LaunchOptions(runAs: .gateway(uid: InterceptTestbed.gatewayUID),
@@ -48,7 +55,8 @@ public struct GatewayTestbed: Sendable {
             let trusted = caMode == .generated ? work.path("tls/ca.crt") : sandbox.caCertificatePath
             let kubeconfig = try writeKubeconfig(work: work, issuerURL: issuer, trusted: trusted)
             let bed = GatewayTestbed(hosts: hosts, work: work, sandbox: sandbox, gateway: gateway, issuerURL: issuer,
-                                     configPath: config, kubeconfigPath: kubeconfig)
+                                     mintingIssuerURL: mintingURL, mintingDirectory: minting, configPath: config,
+                                     kubeconfigPath: kubeconfig)
             let result = try await body(bed)
             try sandbox.requireRunning()
             await sandbox.stop()
@@ -75,8 +83,26 @@ public struct GatewayTestbed: Sendable {
         throw HarnessError("oidc-provider-mock did not start listening on \(url)\n\(process.report)")
     }
 
+    /// oidc_mint.py's JWKS and discovery server on loopback in the agent namespace.
+    private static func startMintingIssuer(in agent: NetworkNamespace, directory: String, kept: StartedProcesses) async throws -> String {
+        let process = kept.keep(try agent.launch(try PythonTools.python(),
+                                                 [try PythonTools.clientScript("oidc_mint.py"), "serve", "--dir", directory],
+                                                 options: LaunchOptions(label: "oidc_mint serve")))
+        let line = try await process.waitForLine(containing: "listening ", timeout: .seconds(60))
+        return String(line.split(separator: " ").last ?? "")
+    }
+
+    /// Tokens from the minting issuer, one per spec (see Tests/clients/oidc_mint.py).
+    public func mint(_ specs: [JSONValue]) async throws -> [String] {
+        let process = try ChildProcess.launch(try PythonTools.python(),
+                                              [try PythonTools.clientScript("oidc_mint.py"), "mint", "--dir", mintingDirectory],
+                                              options: LaunchOptions(standardInput: .bytes(JSONValue.array(specs).jsonBytes())))
+        guard try await process.waitForExit(timeout: .seconds(60)) == .exited(0) else { throw HarnessError("minting failed\n\(process.report)") }
+        return try JSONParser.parse(process.standardOutput).arrayValue?.compactMap(\.stringValue) ?? []
+    }
+
     private static func writeConfiguration(work: TemporaryDirectory, sandbox: SandboxCluster, issuerURL: String,
-                                           caMode: CAMode) throws -> String {
+                                           mintingIssuerURL: String, caMode: CAMode) throws -> String {
         let text = """
             gateway:
               uid: \(InterceptTestbed.gatewayUID)
@@ -95,6 +121,10 @@ public struct GatewayTestbed: Sendable {
                   groupsClaim: groups
                   groupsPrefix: "oidc:"
                   extraClaims: [email]
+                  allowInsecureHTTPIssuer: true
+                - issuerURL: \(mintingIssuerURL)
+                  clientIDs: [\(clientID)]
+                  usernamePrefix: "minted:"
                   allowInsecureHTTPIssuer: true
             clusters:
               - name: sandbox

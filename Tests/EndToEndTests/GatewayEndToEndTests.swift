@@ -92,17 +92,64 @@ extension EndToEnd {
             }
         }
 
-        @Test("a token that is not valid is refused and kubectl shows its usual error", arguments: [
-            "not-a-jwt", "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.", "a.b.c",
-        ])
-        func refusedToken(token: String) async throws {
+        /// One refused-token case: how to mint it, and the reason the gateway must record.
+        struct RefusedCase: CustomTestStringConvertible, Sendable {
+            var name: String
+            var spec: [String: JSONValue]
+            var claims: [String: JSONValue]
+            var reason: String
+            var testDescription: String { name }
+        }
+
+        static let refusedCases: [RefusedCase] = [
+            RefusedCase(name: "expired", spec: [:], claims: ["exp": .int(-3600)], reason: "token expired at"),
+            RefusedCase(name: "not yet valid", spec: [:], claims: ["nbf": .int(3600)], reason: "token not valid before"),
+            RefusedCase(name: "wrong audience", spec: [:], claims: ["aud": "someone-else"], reason: "token audience does not include portcullis"),
+            RefusedCase(name: "wrong issuer", spec: [:], claims: ["iss": "https://unknown.example"], reason: "is not a configured issuer"),
+            RefusedCase(name: "unknown key", spec: ["key": "foreign"], claims: [:], reason: "unknown signing key"),
+            RefusedCase(name: "bad signature", spec: ["tamper": true], claims: [:], reason: "invalid signature"),
+            RefusedCase(name: "alg none", spec: ["none": true], claims: [:], reason: "unsigned token (alg none) refused"),
+            RefusedCase(name: "HS256 with the RSA public key", spec: ["hs256_with_public_pem_of": "rsa-1"], claims: [:],
+                        reason: "HMAC-signed token"),
+        ]
+
+        /// Claims valid now for the minting issuer, with `overrides` (times are offsets from now).
+        static func claims(_ bed: Bed, _ overrides: [String: JSONValue]) -> JSONValue {
+            let now = Int64(Date().timeIntervalSince1970)
+            var claims: [String: JSONValue] = ["iss": .string(bed.mintingIssuerURL), "aud": .string(Bed.clientID), "sub": "agent-9",
+                                               "iat": .int(now), "exp": .int(now + 600)]
+            for (key, value) in overrides {
+                if ["exp", "nbf", "iat"].contains(key), case .int(let offset) = value { claims[key] = .int(now + offset) } else { claims[key] = value }
+            }
+            return .object(claims)
+        }
+
+        @Test("every refused token gets kube's 401, kubectl's usual error, and a recorded reason")
+        func refusedTokens() async throws {
             try await Bed.with { bed in
                 let kubectl = try bed.kubectl()
                 defer { kubectl.remove() }
-                let result = try await kubectl.run(["--token", token, "get", "ns"])
-                #expect(result.exitCode == 1, "\(result)")
-                #expect(result.standardError.contains("error: You must be logged in to the server"), "\(result)")
-                #expect(!bed.events("request_rejected").isEmpty)
+                var specs: [JSONValue] = [["key": "rsa-1", "alg": "RS256", "claims": Self.claims(bed, [:])]]
+                for c in Self.refusedCases {
+                    var spec: [String: JSONValue] = ["key": "rsa-1", "alg": "RS256", "claims": Self.claims(bed, c.claims)]
+                    for (k, v) in c.spec { spec[k] = v }
+                    specs.append(.object(spec))
+                }
+                let tokens = try await bed.mint(specs)
+                #expect(tokens.count == specs.count)
+                let accepted = try await kubectl.run(["--token", tokens[0], "get", "ns", "default"])
+                #expect(accepted.exitCode == 0, "a valid token of the minting issuer works: \(accepted)")
+                for (c, token) in zip(Self.refusedCases + [RefusedCase(name: "malformed", spec: [:], claims: [:], reason: "malformed token")],
+                                      Array(tokens.dropFirst()) + ["not-a-jwt"]) {
+                    let result = try await kubectl.run(["--token", token, "get", "ns", "default"])
+                    #expect(result.exitCode == 1, "\(c.name): \(result)")
+                    #expect(result.standardError.contains("You must be logged in to the server"), "\(c.name): \(result)")
+                    let reasons = bed.events("request_rejected").compactMap { $0["reason"]?.stringValue }
+                    #expect(reasons.contains { $0.contains(c.reason) }, "\(c.name): no reason containing «\(c.reason)» in \(reasons)")
+                }
+                let audit = try bed.sandbox.auditLog.events()
+                #expect(!audit.isEmpty && audit.allSatisfy { $0.impersonatedUser?.username == "minted:agent-9" },
+                        "only the valid token's requests reached the cluster: \(audit.map(AuditLog.summary))")
             }
         }
 

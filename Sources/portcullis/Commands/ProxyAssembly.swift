@@ -7,8 +7,9 @@ import Proxy
 /// Builds the proxy from the configuration file: reads the CA, the clusters' CAs and credentials,
 /// and sets up OIDC. Every problem names the file or field.
 enum ProxyAssembly {
+    /// The proxy's services, and the OIDC authenticator (to load the issuers' keys at start-up).
     static func services(_ configuration: GatewayConfiguration, endpoints: ResolvedEndpoints, recorder: any ProxyRecorder,
-                         group: any EventLoopGroup, logger: Logger) throws -> ProxyServices {
+                         group: any EventLoopGroup, logger: Logger) throws -> (ProxyServices, OIDCAuthenticator) {
         let path = configuration.path
         guard let tls = configuration.tls else { throw fail(path, "tls", "the section is required to run the gateway (the CA that signs the certificates agents see)") }
         guard let authentication = configuration.authentication else {
@@ -24,7 +25,8 @@ enum ProxyAssembly {
         let store = try ServingCertificateStore(authority: authority, configuration: ServingCertificateConfiguration(lifetime: lifetime))
         let authenticator: OIDCAuthenticator
         do {
-            authenticator = try OIDCAuthenticator(configuration: authentication, eventLoopGroup: group)
+            authenticator = try OIDCAuthenticator(configuration: authentication, eventLoopGroup: group,
+                                                  logger: Logger(label: "portcullis.oidc"))
         } catch {
             throw fail(path, "authentication", "\(error)")
         }
@@ -42,8 +44,9 @@ enum ProxyAssembly {
         let attribution = try? CallerAttribution()
         if attribution == nil { logger.warning("sock_diag is unavailable: connections are recorded without their caller's uid") }
         do {
-            return try ProxyServices(configuration: proxy, authenticator: authenticator, servingContexts: store, recorder: recorder,
-                                     attribution: attribution, logger: logger)
+            let services = try ProxyServices(configuration: proxy, authenticator: authenticator, servingContexts: store,
+                                             recorder: recorder, attribution: attribution, logger: logger)
+            return (services, authenticator)
         } catch {
             throw fail(path, "clusters", "\(error)")
         }

@@ -37,11 +37,15 @@ struct UpCommand: AsyncParsableCommand {
         // 2. The proxy: steered connections have somewhere to go before the rules steer them.
         let proxy: GatewayProxy
         do {
-            let services = try ProxyAssembly.services(configuration, endpoints: renderer.endpoints,
-                                                      recorder: JSONLinesProxyRecorder(writer: writer), group: group,
-                                                      logger: Logger(label: "portcullis.proxy"))
+            let (services, authenticator) = try ProxyAssembly.services(configuration, endpoints: renderer.endpoints,
+                                                                       recorder: JSONLinesProxyRecorder(writer: writer), group: group,
+                                                                       logger: Logger(label: "portcullis.proxy"))
             proxy = GatewayProxy(services: services, group: group)
             try await proxy.start()
+            // Not fatal: until an issuer's keys load, its tokens are refused (fail closed) and retried.
+            for (issuer, problem) in await authenticator.refreshKeys().sorted(by: { $0.key < $1.key }) {
+                logger.warning("cannot load the signing keys of an issuer yet", metadata: ["issuer": "\(issuer)", "error": "\(problem)"])
+            }
         } catch let error as ConfigurationError {
             queueGuard.stop()
             Console.error(error.description)
