@@ -18,6 +18,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-asn1.git", from: "1.7.4"),
         .package(url: "https://github.com/jpsim/Yams.git", from: "6.2.2"),
         .package(url: "https://github.com/vapor/jwt-kit.git", from: "5.8.0"),
+        .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
     ],
     targets: [
         // Kubernetes knowledge shared by every module: attribution, Status, audit Event, framing.
@@ -57,7 +58,16 @@ let package = Package(
         ),
 
         // The tamper-evident record.
-        .target(name: "Store", dependencies: ["Kube"]),
+        .target(
+            name: "Store",
+            dependencies: [
+                "Kube", "Intercept", "Proxy",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
 
         // A stand-in API server for the demo and the tests.
         .target(
@@ -134,6 +144,16 @@ let package = Package(
         ),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "Kube"]),
         .testTarget(name: "PortcullisCLITests", dependencies: ["portcullis", "Intercept", "TestSupport"]),
+        .testTarget(
+            name: "StoreTests",
+            dependencies: [
+                "Store", "Proxy", "Intercept", "Kube", "TestSupport",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
+        ),
         .testTarget(
             name: "ProxyTests",
             dependencies: [

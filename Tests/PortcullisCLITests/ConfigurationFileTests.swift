@@ -51,6 +51,30 @@ import TestSupport
         #expect(!issuer.allowInsecureHTTPIssuer)
         #expect(c.clusters.map(\.tokenFile) == ["/etc/portcullis/clusters/prod.token", nil])
         #expect(c.clusters.map(\.clientKey) == [nil, "/etc/portcullis/clusters/local.key"])
+        #expect(c.storePath == "/var/lib/portcullis/recording.sqlite")
+        #expect(c.store.bodyLimit == 1 << 20)
+        #expect(c.store.queueLimit == 10_000)
+        #expect(c.store.redactedHeaders == ["Authorization", "Proxy-Authorization", "Cookie", "Set-Cookie"])
+        #expect(c.store.redactSecrets)
+    }
+
+    @Test func theStoreDefaultsToTheStateDirectory() throws {
+        let c = try load("gateway: {uid: 990, stateDirectory: /srv/gw}\nclusters: [{name: a, endpoints: ['10.0.0.1:6443']}]\n")
+        #expect(c.storePath == "/srv/gw/recording.sqlite")
+        #expect(c.store == StoreSection())
+        let sized = try load("gateway: {uid: 990}\nclusters: [{name: a, endpoints: ['10.0.0.1:6443']}]\nstore: {bodyLimit: 64KiB, redaction: {secrets: false}}\n")
+        #expect(sized.store.bodyLimit == 65536)
+        #expect(!sized.store.redactSecrets)
+    }
+
+    @Test func storeSectionMistakesAreNamed() {
+        let base = "gateway: {uid: 990}\nclusters: [{name: a, endpoints: ['10.0.0.1:6443']}]\n"
+        #expect(error(base + "store: {path: relative.sqlite}\n").contains("store.path: expected an absolute path, got 'relative.sqlite'"))
+        #expect(error(base + "store: {bodyLimit: 2TB}\n").contains("store.bodyLimit: expected a size"))
+        #expect(error(base + "store: {bodyLimit: 1GiB}\n").contains("store.bodyLimit: expected a size from 0 to 268435456"))
+        #expect(error(base + "store: {queueLimit: 0}\n").contains("store.queueLimit: expected a whole number"))
+        #expect(error(base + "store: {redaction: {secrets: maybe}}\n").contains("store.redaction.secrets: expected true or false"))
+        #expect(error(base + "store: {retention: 30d}\n").contains("store.retention: unknown field"))
     }
 
     @Test func gatewaySectionMistakesAreNamed() {

@@ -42,6 +42,31 @@ struct ProxyForwardingTests {
         }
     }
 
+    /// Holds every `responseCompleted` until the test releases it (or fails it), as a slow or
+    /// broken store would; records everything else at once.
+    final class GatedRecorder: ProxyRecorder {
+        struct Broken: Error, CustomStringConvertible { var description: String { "the store is not writable" } }
+        let held = Mutex<[EventLoopPromise<Void>]>([])
+        let arrivals: AsyncStream<Void>
+        private let arrived: AsyncStream<Void>.Continuation
+
+        init() { (arrivals, arrived) = AsyncStream.makeStream() }
+
+        func record(_ event: ProxyEvent, on eventLoop: any EventLoop) -> EventLoopFuture<Void> {
+            guard case .responseCompleted = event else { return eventLoop.makeSucceededVoidFuture() }
+            let promise = eventLoop.makePromise(of: Void.self)
+            held.withLock { $0.append(promise) }
+            arrived.yield()
+            return promise.futureResult
+        }
+
+        func release(failing: Bool) {
+            for promise in held.withLock({ list in defer { list = [] }; return list }) {
+                if failing { promise.fail(Broken()) } else { promise.succeed() }
+            }
+        }
+    }
+
     struct Rig {
         var sandbox: SandboxCluster
         var proxyURL: String
@@ -216,6 +241,42 @@ struct ProxyForwardingTests {
             #expect(status == 503)
             #expect(body.contains("could not be recorded"))
             try await Self.expectNothingReachedTheCluster(rig)
+        }
+    }
+
+    @Test func anOrdinaryResponseReachesTheClientOnlyAfterItsRecordIsCommitted() async throws {
+        let recorder = GatedRecorder()
+        try await Self.withRig(recorder: recorder) { rig in
+            let client = try ChildProcess.launch("/usr/bin/curl", ["-s", "-H", "Authorization: Bearer good-token",
+                                                                    rig.proxyURL + "/api/v1/namespaces/default"])
+            defer { client.kill() }
+            var arrivals = recorder.arrivals.makeAsyncIterator()
+            _ = await arrivals.next()
+            // The upstream has answered in full; nothing of it may reach the client yet.
+            await #expect(throws: (any Error).self) { try await client.waitForExit(timeout: .milliseconds(500)) }
+            #expect(client.standardOutput.isEmpty)
+            recorder.release(failing: false)
+            #expect(try await client.waitForExit(timeout: .seconds(10)) == .exited(0))
+            #expect(try JSONParser.parse(client.standardOutput)[path: "metadata", "name"] == "default")
+        }
+    }
+
+    @Test func aResponseThatCannotBeRecordedIsWithheldWith503() async throws {
+        let recorder = GatedRecorder()
+        try await Self.withRig(recorder: recorder) { rig in
+            let client = try ChildProcess.launch("/usr/bin/curl", ["-s", "-w", "\n%{http_code}", "-H", "Authorization: Bearer good-token",
+                                                                    "-H", "Audit-ID: withheld-1", rig.proxyURL + "/api/v1/namespaces/default"])
+            defer { client.kill() }
+            var arrivals = recorder.arrivals.makeAsyncIterator()
+            _ = await arrivals.next()
+            recorder.release(failing: true)
+            #expect(try await client.waitForExit(timeout: .seconds(10)) == .exited(0))
+            let lines = client.standardOutput.split(separator: "\n")
+            #expect(lines.last == "503")
+            let reply = try Status(json: JSONParser.parse(String(lines.first ?? "")))
+            #expect(reply.message?.contains("its response could not be recorded, so it is withheld") == true, "\(client.standardOutput)")
+            #expect(!client.standardOutput.contains("\"kind\":\"Namespace\""), "no byte of the response was delivered")
+            _ = try await rig.sandbox.auditLog.waitForEvent { $0.auditID == "withheld-1" }
         }
     }
 }

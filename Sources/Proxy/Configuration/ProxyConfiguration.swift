@@ -13,18 +13,22 @@ public struct ProxyConfiguration: Sendable {
     public var maxRequestBodyBytes: Int
     /// How much of each request and response body the record keeps.
     public var recordedBodyLimit: Int
+    /// An ordinary response is held until its record is committed, up to this many bytes; a larger
+    /// one is released to stream on (see ``HeldResponse``).
+    public var maxHeldResponseBytes: Int
     /// How long connecting to an API server may take before the request gets a 503.
     public var upstreamConnectTimeout: Duration
 
     public init(port: UInt16, listenAddresses: [IPAddress], clusters: [ClusterUpstream], tokenHeader: String = "Authorization",
                 maxRequestBodyBytes: Int = 3 * 1024 * 1024, recordedBodyLimit: Int = 64 * 1024,
-                upstreamConnectTimeout: Duration = .seconds(10)) {
+                maxHeldResponseBytes: Int = 8 * 1024 * 1024, upstreamConnectTimeout: Duration = .seconds(10)) {
         self.port = port
         self.listenAddresses = listenAddresses
         self.clusters = clusters
         self.tokenHeader = tokenHeader
         self.maxRequestBodyBytes = maxRequestBodyBytes
         self.recordedBodyLimit = recordedBodyLimit
+        self.maxHeldResponseBytes = maxHeldResponseBytes
         self.upstreamConnectTimeout = upstreamConnectTimeout
     }
 

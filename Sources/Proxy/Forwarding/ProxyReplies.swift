@@ -18,6 +18,11 @@ enum ProxyReplies {
         Status.serviceUnavailable("portcullis: the request could not be recorded, so it was not forwarded: \(error)")
     }
 
+    static func responseUnrecorded(_ error: any Error) -> Status {
+        Status.serviceUnavailable("portcullis: the API server answered, but its response could not be recorded, so it is withheld "
+                                  + "(the request may have taken effect): \(error)")
+    }
+
     static func upstreamUnreachable(_ destination: String, _ error: any Error) -> Status {
         Status.serviceUnavailable("portcullis: cannot reach the API server \(destination): \(error)")
     }

@@ -19,6 +19,8 @@ final class ProxyRequestHandler: ChannelInboundHandler, RemovableChannelHandler,
         case forwarding(Exchange, UpstreamConnection)
         /// The 101 head went out; the switch happens when the upstream response ends.
         case upgrading(Exchange, UpstreamConnection)
+        /// The upstream response ended; it is delivered once its record is committed.
+        case committing(Exchange)
         case upgraded
         case closed
     }
@@ -30,6 +32,9 @@ final class ProxyRequestHandler: ChannelInboundHandler, RemovableChannelHandler,
         var keepAlive: Bool
         var responseBytes = 0
         var recordedBytes = 0
+        /// Whether an ordinary response waits for its record (false for long-running requests).
+        var holdsResponse = false
+        var held: HeldResponse?
     }
 
     private let services: ProxyServices
@@ -172,12 +177,20 @@ final class ProxyRequestHandler: ChannelInboundHandler, RemovableChannelHandler,
     // MARK: Forwarding
 
     private func forward(_ exchange: Exchange, info: RequestInfo, target: RequestTarget, identity: VerifiedIdentity, body: ByteBuffer) {
+        var exchange = exchange
+        exchange.holdsResponse = !info.isLongRunning
+        state = .preparing(exchange)
         let bound = NIOLoopBound(self, eventLoop: eventLoop)
         record(exchange, info: info, target: target, identity: identity, body: body).whenComplete { result in
             let handler = bound.value
             switch result {
             case .failure(let error):
-                handler.writeStatus(ProxyReplies.unrecorded(error), exchange: exchange)
+                // The recorder keeps the refusal (and the request) until the store is back.
+                let status = ProxyReplies.unrecorded(error)
+                _ = handler.services.recorder.record(.requestRejected(exchange.id, time: ProxyClock.now(), status: status,
+                                                                      reason: "the request could not be recorded: \(error)"),
+                                                     on: handler.eventLoop)
+                handler.writeStatus(status, exchange: exchange)
             case .success:
                 handler.connectUpstream(exchange, identity: identity, body: body)
             }
@@ -238,11 +251,16 @@ final class ProxyRequestHandler: ChannelInboundHandler, RemovableChannelHandler,
         }
         _ = services.recorder.record(.responseStarted(exchange.id, time: ProxyClock.now(), status: Int(head.status.code),
                                                       headers: headers.map { ($0.name, $0.value) }), on: context.eventLoop)
-        context.writeAndFlush(wrapOutboundOut(.head(HTTPResponseHead(version: exchange.head.version, status: head.status,
-                                                                     headers: headers))), promise: nil)
+        let outgoing = HTTPResponseHead(version: exchange.head.version, status: head.status, headers: headers)
         if head.status == .switchingProtocols {
             state = .upgrading(exchange, upstream)
+        } else if exchange.holdsResponse, HeldResponse.fits(headers, limit: services.configuration.maxHeldResponseBytes) {
+            var held = exchange
+            held.held = HeldResponse(head: outgoing)
+            state = .forwarding(held, upstream)
+            return
         }
+        context.writeAndFlush(wrapOutboundOut(.head(outgoing)), promise: nil)
     }
 
     func upstreamResponseBody(_ buffer: ByteBuffer) {
@@ -254,8 +272,20 @@ final class ProxyRequestHandler: ChannelInboundHandler, RemovableChannelHandler,
             exchange.recordedBytes += bytes.count
             _ = services.recorder.record(.responseBody(exchange.id, bytes: bytes), on: context.eventLoop)
         }
-        state = .forwarding(exchange, upstream)
-        context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+        if var held = exchange.held {
+            held.append(buffer)
+            if held.bytes <= services.configuration.maxHeldResponseBytes {
+                exchange.held = held
+                state = .forwarding(exchange, upstream)
+                return
+            }
+            exchange.held = nil
+            state = .forwarding(exchange, upstream)
+            release(held, context: context)
+        } else {
+            state = .forwarding(exchange, upstream)
+            context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
+        }
         if !context.channel.isWritable {
             upstream.channel.setOption(.autoRead, value: false).whenFailure { _ in }
         }
@@ -266,17 +296,43 @@ final class ProxyRequestHandler: ChannelInboundHandler, RemovableChannelHandler,
             return upgrade(exchange, upstream, context: context)
         }
         guard case .forwarding(let exchange, let upstream) = state, let context else { return }
-        _ = services.recorder.record(.responseCompleted(exchange.id, time: ProxyClock.now(), bytes: exchange.responseBytes),
-                                     on: context.eventLoop)
+        let recorded = services.recorder.record(.responseCompleted(exchange.id, time: ProxyClock.now(), bytes: exchange.responseBytes),
+                                                on: context.eventLoop)
         upstream.finishedRequest()
         services.pools.pool(for: context.eventLoop).give(upstream)
-        finishResponse(exchange, context: context)
+        guard exchange.held != nil else { return finishResponse(exchange, context: context) }
+        state = .committing(exchange)
+        let bound = NIOLoopBound(self, eventLoop: eventLoop)
+        recorded.whenComplete { result in
+            bound.value.deliver(exchange, recorded: result)
+        }
+    }
+
+    /// Delivers a held response once its record is committed; withholds it (503) when recording failed.
+    private func deliver(_ exchange: Exchange, recorded: Result<Void, any Error>) {
+        guard case .committing = state, let context, let held = exchange.held else { return }
+        switch recorded {
+        case .success:
+            release(held, context: context)
+            finishResponse(exchange, context: context)
+        case .failure(let error):
+            let status = ProxyReplies.responseUnrecorded(error)
+            _ = services.recorder.record(.requestRejected(exchange.id, time: ProxyClock.now(), status: status,
+                                                          reason: "the response could not be recorded: \(error)"), on: eventLoop)
+            writeStatus(status, exchange: exchange)
+        }
+    }
+
+    private func release(_ held: HeldResponse, context: ChannelHandlerContext) {
+        context.write(wrapOutboundOut(.head(held.head)), promise: nil)
+        for part in held.parts { context.write(wrapOutboundOut(.body(.byteBuffer(part))), promise: nil) }
+        context.flush()
     }
 
     func upstreamFailed(_ error: any Error) {
         guard let context else { return }
         switch state {
-        case .forwarding(let exchange, _) where exchange.responseBytes == 0:
+        case .forwarding(let exchange, _) where exchange.responseBytes == 0 || exchange.held != nil:
             let status = ProxyReplies.upstreamFailed(connection.destination.description, error)
             _ = services.recorder.record(.requestRejected(exchange.id, time: ProxyClock.now(), status: status,
                                                           reason: "upstream failed: \(error)"), on: context.eventLoop)

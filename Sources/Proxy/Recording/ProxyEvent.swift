@@ -74,8 +74,10 @@ public enum ProxyEvent: Sendable {
 /// the in-memory and JSON-lines recorders do.
 ///
 /// `record` is called on an event loop and must not block it. The returned future completes once
-/// the event is recorded; the proxy waits for it only for ``ProxyEvent/requestReceived(_:)``
-/// (no record, no access) and fails closed with 503 when it fails.
+/// the event is recorded. The proxy waits for it for ``ProxyEvent/requestReceived(_:)`` (no
+/// record, no access) and for ``ProxyEvent/responseCompleted(_:time:bytes:)`` of an ordinary
+/// response it holds (no record, no delivery), and answers 503 when it fails. Stream events are
+/// not waited for.
 public protocol ProxyRecorder: Sendable {
     func record(_ event: ProxyEvent, on eventLoop: any EventLoop) -> EventLoopFuture<Void>
 }

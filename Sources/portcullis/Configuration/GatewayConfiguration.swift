@@ -13,9 +13,13 @@ struct GatewayConfiguration {
     var stateDirectory = "/var/lib/portcullis"
     var tls: TLSSection?
     var authentication: AuthenticationConfiguration?
+    var store = StoreSection()
+
+    /// The recording's SQLite file.
+    var storePath: String { store.path ?? stateDirectory + "/recording.sqlite" }
 
     static func load(path: String) throws(ConfigurationError) -> GatewayConfiguration {
-        let root = try YAMLValue.load(path: path).mapping(allowed: ["gateway", "clusters", "tls", "authentication"])
+        let root = try YAMLValue.load(path: path).mapping(allowed: ["gateway", "clusters", "tls", "authentication", "store"])
         guard let gatewayNode = root["gateway"] else {
             throw ConfigurationError(file: path, line: nil, field: "gateway", message: "required section is missing")
         }
@@ -78,6 +82,7 @@ struct GatewayConfiguration {
         if let v = gateway["stateDirectory"] { configuration.stateDirectory = try v.string() }
         if let v = root["tls"] { configuration.tls = try TLSSection.read(v) }
         if let v = root["authentication"] { configuration.authentication = try AuthenticationConfiguration.read(v) }
+        if let v = root["store"] { configuration.store = try StoreSection.read(v) }
         return configuration
     }
 }

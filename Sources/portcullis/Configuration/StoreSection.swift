@@ -1,0 +1,46 @@
+/// `store:` — where and how the recording is kept (docs/store.md).
+struct StoreSection: Equatable {
+    /// The SQLite file; `nil` means `<stateDirectory>/recording.sqlite`.
+    var path: String?
+    /// Request and response bodies are kept up to this many bytes; the rest is cut and the cut noted.
+    var bodyLimit = 1 << 20
+    /// Records waiting for the writer beyond this many make the gateway refuse new requests (503).
+    var queueLimit = 10_000
+    /// Header names (case-insensitive) whose values are replaced by "[REDACTED]". The token header
+    /// of `authentication:` is always added.
+    var redactedHeaders = ["Authorization", "Proxy-Authorization", "Cookie", "Set-Cookie"]
+    /// Replace `data` and `stringData` of v1 Secrets in every body and event.
+    var redactSecrets = true
+
+    static func read(_ value: YAMLValue) throws(ConfigurationError) -> StoreSection {
+        let fields = try value.mapping(allowed: ["path", "bodyLimit", "queueLimit", "redaction"])
+        var section = StoreSection()
+        if let v = fields["path"] {
+            let path = try v.string()
+            guard path.hasPrefix("/") else { throw v.error("expected an absolute path, got '\(path)'") }
+            section.path = path
+        }
+        if let v = fields["bodyLimit"] { section.bodyLimit = try v.byteSize(in: 0...(256 << 20)) }
+        if let v = fields["queueLimit"] { section.queueLimit = Int(try v.unsigned(UInt32.self, in: 1...10_000_000)) }
+        if let v = fields["redaction"] {
+            let redaction = try v.mapping(allowed: ["headers", "secrets"])
+            if let headers = redaction["headers"] { section.redactedHeaders = try headers.strings() }
+            if let secrets = redaction["secrets"] { section.redactSecrets = try secrets.bool() }
+        }
+        return section
+    }
+}
+
+extension YAMLValue {
+    /// A number of bytes: `65536`, `64KiB`, `1MiB`.
+    func byteSize(in range: ClosedRange<Int>) throws(ConfigurationError) -> Int {
+        let text = try string()
+        let units: [(String, Int)] = [("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10), ("", 1)]
+        for (suffix, factor) in units where text.hasSuffix(suffix) {
+            let (count, overflow) = (Int(text.dropLast(suffix.count)) ?? -1).multipliedReportingOverflow(by: factor)
+            guard count >= 0, !overflow, range.contains(count) else { break }
+            return count
+        }
+        throw error("expected a size from \(range.lowerBound) to \(range.upperBound) bytes such as 65536, 64KiB or 1MiB, got '\(text)'")
+    }
+}
