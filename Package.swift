@@ -61,7 +61,7 @@ let package = Package(
         .target(
             name: "Store",
             dependencies: [
-                "Kube", "Intercept", "Proxy",
+                "Kube", "Intercept", "Proxy", "CZlib",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Crypto", package: "swift-crypto"),
@@ -143,7 +143,8 @@ let package = Package(
             ]
         ),
         .testTarget(name: "EndToEndTests", dependencies: ["TestSupport", "Kube"]),
-        .testTarget(name: "PortcullisCLITests", dependencies: ["portcullis", "Intercept", "TestSupport"]),
+        .testTarget(name: "PortcullisCLITests", dependencies: ["portcullis", "Intercept", "Store", "TestSupport",
+                                                           .product(name: "GRDB", package: "GRDB.swift")]),
         .testTarget(
             name: "StoreTests",
             dependencies: [

@@ -11,6 +11,10 @@ import Synchronization
 ///
 /// With ``CAMode/intermediateOfClusterCA`` the gateway CA is an intermediate signed by the sandbox's
 /// CA, and the agent's kubeconfig trusts only the sandbox's CA, as an unchanged kubeconfig would.
+///
+/// The recording is ``storePath``; with `storeBytes` it lives on a tmpfs of that size
+/// (``storeDisk``), which a test can fill to make the store unwritable. `commitDelay` sets the
+/// store's group-commit window (a long one widens any gap between a reply and its record).
 public struct GatewayTestbed: Sendable {
     public enum CAMode: Sendable { case generated, intermediateOfClusterCA }
 
@@ -27,12 +31,14 @@ public struct GatewayTestbed: Sendable {
     public let mintingIssuerURL: String
     let mintingDirectory: String
     public let configPath: String
+    public let storePath: String
+    public let storeDisk: TmpfsMount?
     /// The agent's kubeconfig: the cluster's address, the trusted CA, and the exec plugin.
     public let kubeconfigPath: String
     public var agent: NetworkNamespace { hosts.agent }
 
-    public static func with<T>(caMode: CAMode = .generated, logIntervalMilliseconds: Int = 100,
-                               _ body: (GatewayTestbed) async throws -> T) async throws -> T {
+    public static func with<T>(caMode: CAMode = .generated, logIntervalMilliseconds: Int = 100, storeBytes: Int? = nil,
+                               commitDelay: String = "2ms", _ body: (GatewayTestbed) async throws -> T) async throws -> T {
         try Privileges.requireRoot()
         return try await TestHosts.withAgentAndCluster { hosts in
             let work = try TemporaryDirectory.create(purpose: "gateway")
@@ -45,8 +51,14 @@ public struct GatewayTestbed: Sendable {
             let issuer = try await startIssuer(in: hosts.agent, kept: kept)
             let minting = try work.makeDirectory("minting-issuer")
             let mintingURL = try await startMintingIssuer(in: hosts.agent, directory: minting, kept: kept)
+            var storeDisk: TmpfsMount?
+            defer { storeDisk?.unmount() }
+            if let storeBytes {
+                storeDisk = try TmpfsMount.mount(at: try work.makeDirectory("store"), bytes: storeBytes, owner: InterceptTestbed.gatewayUID)
+            }
+            let storePath = storeDisk.map { $0.path + "/recording.sqlite" } ?? work.path("state/recording.sqlite")
             let config = try writeConfiguration(work: work, sandbox: sandbox, issuerURL: issuer, mintingIssuerURL: mintingURL,
-                                                caMode: caMode)
+                                                storePath: storePath, commitDelay: commitDelay)
             try prepare(work: work, configPath: config, agent: hosts.agent, sandbox: sandbox, caMode: caMode)
             let gateway = kept.keep(try hosts.agent.launch(try Products.gateway(), ["up", "--config", config],
                                                            options: LaunchOptions(runAs: .gateway(uid: InterceptTestbed.gatewayUID),
@@ -56,7 +68,7 @@ public struct GatewayTestbed: Sendable {
             let kubeconfig = try writeKubeconfig(work: work, issuerURL: issuer, trusted: trusted)
             let bed = GatewayTestbed(hosts: hosts, work: work, sandbox: sandbox, gateway: gateway, issuerURL: issuer,
                                      mintingIssuerURL: mintingURL, mintingDirectory: minting, configPath: config,
-                                     kubeconfigPath: kubeconfig)
+                                     storePath: storePath, storeDisk: storeDisk, kubeconfigPath: kubeconfig)
             let result = try await body(bed)
             try sandbox.requireRunning()
             await sandbox.stop()
@@ -102,7 +114,7 @@ public struct GatewayTestbed: Sendable {
     }
 
     private static func writeConfiguration(work: TemporaryDirectory, sandbox: SandboxCluster, issuerURL: String,
-                                           mintingIssuerURL: String, caMode: CAMode) throws -> String {
+                                           mintingIssuerURL: String, storePath: String, commitDelay: String) throws -> String {
         let text = """
             gateway:
               uid: \(InterceptTestbed.gatewayUID)
@@ -131,6 +143,9 @@ public struct GatewayTestbed: Sendable {
                 endpoints: ["\(TestHosts.clusterAddress):6443"]
                 caFile: \(work.path)/cluster-ca.crt
                 tokenFile: \(work.path)/cluster.token
+            store:
+              path: \(storePath)
+              commitDelay: \(commitDelay)
             """
         return try work.write(text + "\n", to: "portcullis.yaml")
     }
@@ -191,6 +206,12 @@ public struct GatewayTestbed: Sendable {
     public func kubectl(minor: Int = 32, extraEnvironment: [String: String] = [:]) throws -> Kubectl {
         try Kubectl(binary: Kubectl.binary(minor: minor), kubeconfig: kubeconfigPath, namespace: agent,
                     runAs: RunAs(uid: InterceptTestbed.agentUID, gid: InterceptTestbed.agentUID), extraEnvironment: extraEnvironment)
+    }
+
+    /// Runs `portcullis ARGUMENTS --config CONFIG` on the test host as root, as an operator reads
+    /// the recording.
+    public func portcullis(_ arguments: [String], timeout: Duration = .seconds(60)) throws -> HostCommandResult {
+        try HostCommand.run(try Products.gateway(), arguments + ["--config", configPath], timeout: timeout)
     }
 
     /// The gateway's JSON event lines of kind `event`.

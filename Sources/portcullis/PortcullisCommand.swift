@@ -11,5 +11,6 @@ struct PortcullisCommand: AsyncParsableCommand {
             See README.md and docs/intercept.md.
             """,
         version: "0.1.0-dev",
-        subcommands: [InitCommand.self, RulesCommand.self, UpCommand.self])
+        subcommands: [InitCommand.self, RulesCommand.self, UpCommand.self, SessionsCommand.self, ShowCommand.self, ReplayCommand.self,
+                      ExportCommand.self, VerifyCommand.self, PruneCommand.self])
 }

@@ -54,6 +54,7 @@ import TestSupport
         #expect(c.storePath == "/var/lib/portcullis/recording.sqlite")
         #expect(c.store.bodyLimit == 1 << 20)
         #expect(c.store.queueLimit == 10_000)
+        #expect(c.store.commitDelay == .milliseconds(2))
         #expect(c.store.redactedHeaders == ["Authorization", "Proxy-Authorization", "Cookie", "Set-Cookie"])
         #expect(c.store.redactSecrets)
     }
@@ -67,12 +68,24 @@ import TestSupport
         #expect(!sized.store.redactSecrets)
     }
 
+    @Test func durationsAsOperatorsWriteThem() {
+        #expect(DurationText.parse("2ms") == .milliseconds(2))
+        #expect(DurationText.parse("1h30m") == .seconds(5400))
+        #expect(DurationText.parse("30d") == .seconds(30 * 86_400))
+        #expect(DurationText.parse("1m500ms") == .milliseconds(60_500))
+        for bad in ["", "5", "ms", "5x", "-5s", "99999999999999999999d", "1.5h"] {
+            #expect(DurationText.parse(bad) == nil, "\(bad)")
+        }
+    }
+
     @Test func storeSectionMistakesAreNamed() {
         let base = "gateway: {uid: 990}\nclusters: [{name: a, endpoints: ['10.0.0.1:6443']}]\n"
         #expect(error(base + "store: {path: relative.sqlite}\n").contains("store.path: expected an absolute path, got 'relative.sqlite'"))
         #expect(error(base + "store: {bodyLimit: 2TB}\n").contains("store.bodyLimit: expected a size"))
         #expect(error(base + "store: {bodyLimit: 1GiB}\n").contains("store.bodyLimit: expected a size from 0 to 268435456"))
         #expect(error(base + "store: {queueLimit: 0}\n").contains("store.queueLimit: expected a whole number"))
+        #expect(error(base + "store: {commitDelay: 2s}\n").contains("store.commitDelay: expected at most 1s"))
+        #expect(error(base + "store: {commitDelay: soon}\n").contains("store.commitDelay: expected a duration"))
         #expect(error(base + "store: {redaction: {secrets: maybe}}\n").contains("store.redaction.secrets: expected true or false"))
         #expect(error(base + "store: {retention: 30d}\n").contains("store.retention: unknown field"))
     }

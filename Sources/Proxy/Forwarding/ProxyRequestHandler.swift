@@ -7,11 +7,11 @@ import NIOHTTP1
 /// request, records it (and waits until it is recorded), forwards it with the gateway's
 /// credential and the verified identity, and relays the response as it arrives, with
 /// back-pressure. An upgrade (WebSocket or SPDY) turns the connection into a recorded byte relay.
-final class ProxyRequestHandler: ChannelInboundHandler, RemovableChannelHandler, UpstreamResponseDelegate {
+final class ProxyRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 
-    private enum State {
+    enum State {
         case idle
         case receiving(HTTPRequestHead, ByteBuffer, tooLarge: Bool)
         /// Authenticating, recording or connecting: the response has not started.
@@ -26,7 +26,7 @@ final class ProxyRequestHandler: ChannelInboundHandler, RemovableChannelHandler,
     }
 
     /// One request in flight.
-    private struct Exchange {
+    struct Exchange {
         var id: RequestID
         var head: HTTPRequestHead
         var keepAlive: Bool
@@ -37,11 +37,11 @@ final class ProxyRequestHandler: ChannelInboundHandler, RemovableChannelHandler,
         var held: HeldResponse?
     }
 
-    private let services: ProxyServices
-    private let connection: ConnectionContext
-    private let eventLoop: any EventLoop
-    private var state = State.idle
-    private var context: ChannelHandlerContext?
+    let services: ProxyServices
+    let connection: ConnectionContext
+    let eventLoop: any EventLoop
+    var state = State.idle
+    var context: ChannelHandlerContext?
 
     init(services: ProxyServices, connection: ConnectionContext, eventLoop: any EventLoop) {
         self.services = services
@@ -71,7 +71,7 @@ final class ProxyRequestHandler: ChannelInboundHandler, RemovableChannelHandler,
         }
     }
 
-    private func handle(head: HTTPRequestHead, body: ByteBuffer, tooLarge: Bool, context: ChannelHandlerContext) {
+    func handle(head: HTTPRequestHead, body: ByteBuffer, tooLarge: Bool, context: ChannelHandlerContext) {
         let exchange = Exchange(id: services.ids.request(), head: head, keepAlive: head.isKeepAlive)
         state = .preparing(exchange)
         let target = RequestTarget(head.uri)
@@ -119,7 +119,7 @@ final class ProxyRequestHandler: ChannelInboundHandler, RemovableChannelHandler,
     }
 
     /// Records the request and returns the future of its durability.
-    private func record(_ exchange: Exchange, info: RequestInfo, target: RequestTarget, identity: VerifiedIdentity?,
+    func record(_ exchange: Exchange, info: RequestInfo, target: RequestTarget, identity: VerifiedIdentity?,
                         body: ByteBuffer) -> EventLoopFuture<Void> {
         let limit = services.configuration.recordedBodyLimit
         let bytes = Array(body.readableBytesView.prefix(limit))
@@ -133,14 +133,14 @@ final class ProxyRequestHandler: ChannelInboundHandler, RemovableChannelHandler,
         return services.recorder.record(.requestReceived(record), on: eventLoop)
     }
 
-    private func auditID(_ exchange: Exchange) -> String {
+    func auditID(_ exchange: Exchange) -> String {
         exchange.head.headers.first(name: "audit-id").flatMap { $0.isEmpty ? nil : $0 } ?? exchange.id.auditID
     }
 
     // MARK: Answering ourselves
 
     /// Answers with `status` after the request's record is written, and records the refusal.
-    private func reject(_ exchange: Exchange, _ recorded: EventLoopFuture<Void>, status: Status, reason: String) {
+    func reject(_ exchange: Exchange, _ recorded: EventLoopFuture<Void>, status: Status, reason: String) {
         let bound = NIOLoopBound(self, eventLoop: eventLoop)
         recorded.whenComplete { _ in
             let handler = bound.value
@@ -150,7 +150,7 @@ final class ProxyRequestHandler: ChannelInboundHandler, RemovableChannelHandler,
         }
     }
 
-    private func writeStatus(_ status: Status, exchange: Exchange) {
+    func writeStatus(_ status: Status, exchange: Exchange) {
         guard let context else { return }
         let body = status.jsonBytes()
         var headers = HTTPHeaders()
@@ -165,7 +165,7 @@ final class ProxyRequestHandler: ChannelInboundHandler, RemovableChannelHandler,
         finishResponse(exchange, context: context)
     }
 
-    private func finishResponse(_ exchange: Exchange, context: ChannelHandlerContext) {
+    func finishResponse(_ exchange: Exchange, context: ChannelHandlerContext) {
         let keepAlive = exchange.keepAlive
         let channel = context.channel
         context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in
@@ -176,9 +176,10 @@ final class ProxyRequestHandler: ChannelInboundHandler, RemovableChannelHandler,
 
     // MARK: Forwarding
 
-    private func forward(_ exchange: Exchange, info: RequestInfo, target: RequestTarget, identity: VerifiedIdentity, body: ByteBuffer) {
-        var exchange = exchange
-        exchange.holdsResponse = !info.isLongRunning
+    func forward(_ exchange: Exchange, info: RequestInfo, target: RequestTarget, identity: VerifiedIdentity, body: ByteBuffer) {
+        var holding = exchange
+        holding.holdsResponse = !info.isLongRunning
+        let exchange = holding
         state = .preparing(exchange)
         let bound = NIOLoopBound(self, eventLoop: eventLoop)
         record(exchange, info: info, target: target, identity: identity, body: body).whenComplete { result in
@@ -197,7 +198,7 @@ final class ProxyRequestHandler: ChannelInboundHandler, RemovableChannelHandler,
         }
     }
 
-    private func connectUpstream(_ exchange: Exchange, identity: VerifiedIdentity, body: ByteBuffer) {
+    func connectUpstream(_ exchange: Exchange, identity: VerifiedIdentity, body: ByteBuffer) {
         guard case .preparing = state else { return }
         let cluster = connection.cluster
         let key = UpstreamPoolKey(cluster: cluster.name, destination: connection.destination)
@@ -225,149 +226,13 @@ final class ProxyRequestHandler: ChannelInboundHandler, RemovableChannelHandler,
         }
     }
 
-    private func send(_ exchange: Exchange, _ head: HTTPRequestHead, _ body: ByteBuffer, over upstream: UpstreamConnection) {
+    func send(_ exchange: Exchange, _ head: HTTPRequestHead, _ body: ByteBuffer, over upstream: UpstreamConnection) {
         guard case .preparing = state, context != nil else {
             upstream.close()
             return
         }
         state = .forwarding(exchange, upstream)
         upstream.send(head: head, body: body, delegate: self)
-    }
-
-    // MARK: Responses
-
-    func upstreamResponseHead(_ head: HTTPResponseHead) {
-        guard case .forwarding(let exchange, let upstream) = state, let context else { return }
-        var headers = HTTPHeaders()
-        for (name, value) in head.headers where !UpstreamRequestBuilder.hopByHop.contains(name.lowercased()) {
-            headers.add(name: name, value: value)
-        }
-        if head.status == .switchingProtocols {
-            for name in ["Connection", "Upgrade"] {
-                for value in head.headers[canonicalForm: name] { headers.add(name: name, value: String(value)) }
-            }
-        } else if !exchange.keepAlive {
-            headers.add(name: "Connection", value: "close")
-        }
-        _ = services.recorder.record(.responseStarted(exchange.id, time: ProxyClock.now(), status: Int(head.status.code),
-                                                      headers: headers.map { ($0.name, $0.value) }), on: context.eventLoop)
-        let outgoing = HTTPResponseHead(version: exchange.head.version, status: head.status, headers: headers)
-        if head.status == .switchingProtocols {
-            state = .upgrading(exchange, upstream)
-        } else if exchange.holdsResponse, HeldResponse.fits(headers, limit: services.configuration.maxHeldResponseBytes) {
-            var held = exchange
-            held.held = HeldResponse(head: outgoing)
-            state = .forwarding(held, upstream)
-            return
-        }
-        context.writeAndFlush(wrapOutboundOut(.head(outgoing)), promise: nil)
-    }
-
-    func upstreamResponseBody(_ buffer: ByteBuffer) {
-        guard case .forwarding(var exchange, let upstream) = state, let context else { return }
-        exchange.responseBytes += buffer.readableBytes
-        let room = max(0, services.configuration.recordedBodyLimit - exchange.recordedBytes)
-        if room > 0 {
-            let bytes = Array(buffer.readableBytesView.prefix(room))
-            exchange.recordedBytes += bytes.count
-            _ = services.recorder.record(.responseBody(exchange.id, bytes: bytes), on: context.eventLoop)
-        }
-        if var held = exchange.held {
-            held.append(buffer)
-            if held.bytes <= services.configuration.maxHeldResponseBytes {
-                exchange.held = held
-                state = .forwarding(exchange, upstream)
-                return
-            }
-            exchange.held = nil
-            state = .forwarding(exchange, upstream)
-            release(held, context: context)
-        } else {
-            state = .forwarding(exchange, upstream)
-            context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
-        }
-        if !context.channel.isWritable {
-            upstream.channel.setOption(.autoRead, value: false).whenFailure { _ in }
-        }
-    }
-
-    func upstreamResponseEnd() {
-        if case .upgrading(let exchange, let upstream) = state, let context {
-            return upgrade(exchange, upstream, context: context)
-        }
-        guard case .forwarding(let exchange, let upstream) = state, let context else { return }
-        let recorded = services.recorder.record(.responseCompleted(exchange.id, time: ProxyClock.now(), bytes: exchange.responseBytes),
-                                                on: context.eventLoop)
-        upstream.finishedRequest()
-        services.pools.pool(for: context.eventLoop).give(upstream)
-        guard exchange.held != nil else { return finishResponse(exchange, context: context) }
-        state = .committing(exchange)
-        let bound = NIOLoopBound(self, eventLoop: eventLoop)
-        recorded.whenComplete { result in
-            bound.value.deliver(exchange, recorded: result)
-        }
-    }
-
-    /// Delivers a held response once its record is committed; withholds it (503) when recording failed.
-    private func deliver(_ exchange: Exchange, recorded: Result<Void, any Error>) {
-        guard case .committing = state, let context, let held = exchange.held else { return }
-        switch recorded {
-        case .success:
-            release(held, context: context)
-            finishResponse(exchange, context: context)
-        case .failure(let error):
-            let status = ProxyReplies.responseUnrecorded(error)
-            _ = services.recorder.record(.requestRejected(exchange.id, time: ProxyClock.now(), status: status,
-                                                          reason: "the response could not be recorded: \(error)"), on: eventLoop)
-            writeStatus(status, exchange: exchange)
-        }
-    }
-
-    private func release(_ held: HeldResponse, context: ChannelHandlerContext) {
-        context.write(wrapOutboundOut(.head(held.head)), promise: nil)
-        for part in held.parts { context.write(wrapOutboundOut(.body(.byteBuffer(part))), promise: nil) }
-        context.flush()
-    }
-
-    func upstreamFailed(_ error: any Error) {
-        guard let context else { return }
-        switch state {
-        case .forwarding(let exchange, _) where exchange.responseBytes == 0 || exchange.held != nil:
-            let status = ProxyReplies.upstreamFailed(connection.destination.description, error)
-            _ = services.recorder.record(.requestRejected(exchange.id, time: ProxyClock.now(), status: status,
-                                                          reason: "upstream failed: \(error)"), on: context.eventLoop)
-            state = .preparing(exchange)
-            writeStatus(status, exchange: exchange)
-        case .forwarding:
-            // The response had started: the client sees the connection end.
-            close(context)
-        default:
-            break
-        }
-    }
-
-    func channelWritabilityChanged(context: ChannelHandlerContext) {
-        if context.channel.isWritable, case .forwarding(_, let upstream) = state {
-            upstream.channel.setOption(.autoRead, value: true).whenFailure { _ in }
-        }
-        context.fireChannelWritabilityChanged()
-    }
-
-    // MARK: Upgrades
-
-    /// After a 101 both connections stop speaking HTTP: the HTTP handlers come out and every byte
-    /// is relayed (and recorded) as it is.
-    private func upgrade(_ exchange: Exchange, _ upstream: UpstreamConnection, context: ChannelHandlerContext) {
-        state = .upgraded
-        context.flush()
-        do {
-            try RawRelay.join(client: context.channel, upstream: upstream.channel, request: exchange.id, connection: connection.id,
-                              services: services)
-        } catch {
-            services.logger.error("cannot switch the connection to a byte relay: \(error)")
-            upstream.close()
-            close(context)
-        }
     }
 
     // MARK: Closing
@@ -385,23 +250,10 @@ final class ProxyRequestHandler: ChannelInboundHandler, RemovableChannelHandler,
         close(context)
     }
 
-    private func close(_ context: ChannelHandlerContext) {
+    func close(_ context: ChannelHandlerContext) {
         if case .forwarding(_, let upstream) = state { upstream.close() }
         if case .upgrading(_, let upstream) = state { upstream.close() }
         state = .closed
         context.close(promise: nil)
     }
-}
-
-extension RequestID {
-    /// A stable audit ID for a request the client gave none: a UUID derived from the process
-    /// start and the request number.
-    var auditID: String {
-        RequestID.prefix + String(format: "%012llx", value)
-    }
-
-    private static let prefix: String = {
-        let uuid = UUID().uuidString.lowercased()
-        return String(uuid.prefix(24))
-    }()
 }

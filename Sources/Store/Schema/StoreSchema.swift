@@ -15,7 +15,7 @@ import GRDB
 public enum StoreSchema {
     /// The chained tables, in the order their columns are defined below.
     public static let chainedTables = ["connections", "connection_ends", "requests", "responses", "stream_events",
-                                       "guard_events", "tamper_events", "checkpoints"]
+                                       "guard_events", "tamper_events", "checkpoints", "store_outages"]
 
     public static func migrator() -> DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -123,6 +123,21 @@ public enum StoreSchema {
                     pruned_through_seq INTEGER NOT NULL,
                     anchor_hash BLOB NOT NULL,
                     rows_pruned INTEGER NOT NULL
+                )
+                """)
+        }
+        migrator.registerMigration("v2: store outages") { db in
+            // Written when the store writes again after it could not (unwritable, full, queue
+            // full): when the trouble began, what it was, and what became of the records meanwhile.
+            try db.execute(sql: """
+                CREATE TABLE store_outages (
+                    seq INTEGER PRIMARY KEY, hash BLOB NOT NULL,
+                    at INTEGER NOT NULL,                 -- when the store wrote again
+                    began_at INTEGER NOT NULL,
+                    cause TEXT NOT NULL,                 -- the first error, in words
+                    refused INTEGER NOT NULL,            -- records whose callers were told they failed
+                    recovered INTEGER NOT NULL,          -- of those, kept in memory and written now
+                    lost INTEGER NOT NULL                -- kept nowhere: the backlog was full
                 )
                 """)
         }

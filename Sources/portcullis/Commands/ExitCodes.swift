@@ -1,6 +1,6 @@
 import ArgumentParser
 
-/// The exit codes scripts can rely on (documented in docs/intercept.md).
+/// The exit codes scripts can rely on (documented in docs/intercept.md and docs/store.md).
 enum PortcullisExit {
     /// Everything is as it should be.
     static let ok = ExitCode(0)
@@ -10,4 +10,10 @@ enum PortcullisExit {
     static let configuration = ExitCode(2)
     /// The host could not be changed or read: not root, a tool missing or failing.
     static let system = ExitCode(3)
+    /// `verify` of the recording found a row altered, deleted or reordered.
+    static let tampered = ExitCode(1)
+    /// A reading command was given a bad argument, or an ID the store does not hold.
+    static let badArgument = ExitCode(2)
+    /// The store could not be opened, read or written (or an output file written).
+    static let storeUnavailable = ExitCode(3)
 }

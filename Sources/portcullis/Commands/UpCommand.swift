@@ -5,15 +5,17 @@ import Logging
 import NIOCore
 import NIOPosix
 import Proxy
+import Store
 
 struct UpCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "up",
-        abstract: "Run the gateway: the guard, then the rules, then the tamper watch, until SIGTERM or SIGINT.",
+        abstract: "Run the gateway: the store, the guard, the proxy, the rules and the tamper watch, until SIGTERM or SIGINT.",
         discussion: """
-            The rules stay in place when it stops, so API servers stay unreachable (fail closed) until it runs \
-            again or `portcullis rules remove` is run. Events are written as JSON lines on standard output; \
-            logs go to standard error.
+            Every connection, request, response and stream is recorded in the store (docs/store.md) before it \
+            is forwarded. The rules stay in place when it stops, so API servers stay unreachable (fail closed) \
+            until it runs again or `portcullis rules remove` is run. Events are also written as JSON lines on \
+            standard output; logs go to standard error.
             """)
 
     @OptionGroup var config: ConfigOption
@@ -29,16 +31,33 @@ struct UpCommand: AsyncParsableCommand {
             throw PortcullisExit.system
         }
         let backend = try detectBackend(renderer, requireRoot: false)
+        // 0. The store: nothing is forwarded or recorded anywhere until it is open.
+        let store: StoreWriter
+        let storeRecorder: StoreRecorder
+        do {
+            (store, storeRecorder) = try StoreAssembly.open(configuration, logger: logger)
+        } catch {
+            Console.error(error.description)
+            throw PortcullisExit.system
+        }
+        logger.notice("recording to \(configuration.storePath)")
         let writer = JSONLineWriter()
-        let recorder = JSONLinesInterceptRecorder(writer: writer)
+        let recorder = JSONLinesInterceptRecorder(writer: writer, next: storeRecorder)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: NIOCore.System.coreCount)
         // 1. The guard: from here on, bypass attempts are recorded, not only dropped.
-        let queueGuard = try startGuard(intercept, recorder: recorder, logger: logger)
+        let queueGuard: NetfilterQueueGuard
+        do {
+            queueGuard = try startGuard(intercept, recorder: recorder, logger: logger)
+        } catch {
+            store.close()
+            throw error
+        }
         // 2. The proxy: steered connections have somewhere to go before the rules steer them.
         let proxy: GatewayProxy
         do {
             let (services, authenticator) = try ProxyAssembly.services(configuration, endpoints: renderer.endpoints,
-                                                                       recorder: JSONLinesProxyRecorder(writer: writer), group: group,
+                                                                       recorder: JSONLinesProxyRecorder(writer: writer, next: storeRecorder),
+                                                                       group: group,
                                                                        logger: Logger(label: "portcullis.proxy"))
             proxy = GatewayProxy(services: services, group: group)
             try await proxy.start()
@@ -48,10 +67,12 @@ struct UpCommand: AsyncParsableCommand {
             }
         } catch let error as ConfigurationError {
             queueGuard.stop()
+            store.close()
             Console.error(error.description)
             throw PortcullisExit.configuration
         } catch {
             queueGuard.stop()
+            store.close()
             Console.error("starting the proxy failed: \(error)")
             throw PortcullisExit.system
         }
@@ -62,6 +83,7 @@ struct UpCommand: AsyncParsableCommand {
         } catch {
             await proxy.stop()
             queueGuard.stop()
+            store.close()
             Console.error("applying the rules failed: \(error)")
             throw PortcullisExit.system
         }
@@ -74,6 +96,8 @@ struct UpCommand: AsyncParsableCommand {
         watch.stop()
         await proxy.stop()
         queueGuard.stop()
+        // After the proxy and the guard: their last events are committed before the file closes.
+        store.close()
         writer.flush()
         try? await group.shutdownGracefully()
         logger.notice("stopped; the rules stay in place, so API access fails closed")

@@ -6,6 +6,9 @@ struct StoreSection: Equatable {
     var bodyLimit = 1 << 20
     /// Records waiting for the writer beyond this many make the gateway refuse new requests (503).
     var queueLimit = 10_000
+    /// How long the writer gathers records before it commits them together (group commit). Each
+    /// request waits for its commit, so this is added to every request's latency when idle.
+    var commitDelay: Duration = .milliseconds(2)
     /// Header names (case-insensitive) whose values are replaced by "[REDACTED]". The token header
     /// of `authentication:` is always added.
     var redactedHeaders = ["Authorization", "Proxy-Authorization", "Cookie", "Set-Cookie"]
@@ -13,7 +16,7 @@ struct StoreSection: Equatable {
     var redactSecrets = true
 
     static func read(_ value: YAMLValue) throws(ConfigurationError) -> StoreSection {
-        let fields = try value.mapping(allowed: ["path", "bodyLimit", "queueLimit", "redaction"])
+        let fields = try value.mapping(allowed: ["path", "bodyLimit", "queueLimit", "commitDelay", "redaction"])
         var section = StoreSection()
         if let v = fields["path"] {
             let path = try v.string()
@@ -22,6 +25,10 @@ struct StoreSection: Equatable {
         }
         if let v = fields["bodyLimit"] { section.bodyLimit = try v.byteSize(in: 0...(256 << 20)) }
         if let v = fields["queueLimit"] { section.queueLimit = Int(try v.unsigned(UInt32.self, in: 1...10_000_000)) }
+        if let v = fields["commitDelay"] {
+            section.commitDelay = try v.duration()
+            guard section.commitDelay <= .seconds(1) else { throw v.error("expected at most 1s: every request waits for its commit") }
+        }
         if let v = fields["redaction"] {
             let redaction = try v.mapping(allowed: ["headers", "secrets"])
             if let headers = redaction["headers"] { section.redactedHeaders = try headers.strings() }

@@ -1,0 +1,68 @@
+/// A chained table of the recording: its columns as ``StoreSchema`` defines them, without `seq`
+/// and `hash`, in schema order.
+///
+/// Invariant: ``columns`` equals the table's columns in the database after `seq` and `hash`;
+/// ``StoreDatabase`` checks it when it opens a store, so a migration that changes a table cannot
+/// silently change what the chain hashes.
+public struct StoreTable: Sendable, Hashable, CustomStringConvertible {
+    public let name: String
+    /// Every column except `seq` and `hash`, in schema order.
+    public let columns: [String]
+    /// The column that says when the row's event happened; pruning compares it.
+    public let timeColumn: String
+    /// The column naming the record the row belongs to (`id`, `request_id`, ...), for messages.
+    public let recordColumn: String?
+
+    init(_ name: String, time: String, record: String?, _ columns: [String]) {
+        self.name = name
+        self.columns = columns
+        self.timeColumn = time
+        self.recordColumn = record
+    }
+
+    public var description: String { name }
+
+    /// The index of `column` in ``columns``.
+    public func index(of column: String) -> Int? { columns.firstIndex(of: column) }
+
+    public static let connections = StoreTable("connections", time: "opened_at", record: "id", [
+        "id", "opened_at", "peer", "original_destination", "cluster", "outcome", "reason", "uid", "gid", "pid",
+        "executable", "command_line", "cgroup", "container_id", "caller_address", "interface", "tls_server_name",
+    ])
+    public static let connectionEnds = StoreTable("connection_ends", time: "closed_at", record: "connection_id", [
+        "connection_id", "closed_at",
+    ])
+    public static let requests = StoreTable("requests", time: "received_at", record: "id", [
+        "id", "connection_id", "received_at", "method", "uri", "verb", "api_group", "api_version", "resource",
+        "subresource", "namespace", "name", "is_resource_request", "intent", "audit_id", "user_agent", "username",
+        "groups", "extra", "issuer", "subject", "headers", "body", "body_truncated", "decision", "decision_rule",
+        "decision_reason",
+    ])
+    public static let responses = StoreTable("responses", time: "completed_at", record: "request_id", [
+        "request_id", "started_at", "completed_at", "status_code", "headers", "body", "body_truncated", "bytes",
+        "rejected", "reason",
+    ])
+    public static let streamEvents = StoreTable("stream_events", time: "at", record: "request_id", [
+        "request_id", "at", "direction", "channel", "data",
+    ])
+    public static let guardEvents = StoreTable("guard_events", time: "at", record: nil, [
+        "at", "protocol", "source", "source_port", "destination", "destination_port", "uid", "gid", "pid",
+        "executable", "command_line", "container_id", "in_interface", "out_interface", "note",
+    ])
+    public static let tamperEvents = StoreTable("tamper_events", time: "at", record: nil, [
+        "at", "drift", "restored", "error",
+    ])
+    public static let checkpoints = StoreTable("checkpoints", time: "at", record: nil, [
+        "at", "pruned_through_seq", "anchor_hash", "rows_pruned",
+    ])
+    public static let storeOutages = StoreTable("store_outages", time: "at", record: nil, [
+        "at", "began_at", "cause", "refused", "recovered", "lost",
+    ])
+
+    /// Every chained table, in ``StoreSchema/chainedTables`` order.
+    public static let all: [StoreTable] = [
+        connections, connectionEnds, requests, responses, streamEvents, guardEvents, tamperEvents, checkpoints, storeOutages,
+    ]
+
+    public static func named(_ name: String) -> StoreTable? { all.first { $0.name == name } }
+}

@@ -1,0 +1,44 @@
+import Foundation
+
+/// How people name a record on the command line: `c12` a connection (a session), `r34` a request,
+/// `g56` a guard (bypass) event by its `seq`. A bare number names a connection.
+public enum RecordReference: Sendable, Hashable, CustomStringConvertible {
+    case connection(Int64)
+    case request(Int64)
+    case guardEvent(Int64)
+
+    /// Parses `c12`, `C12`, `12`, `r34`, `g56`; `nil` for anything else.
+    public init?(_ text: String) {
+        let trimmed = text.trimmingCharacters(in: .whitespaces)
+        guard let first = trimmed.first else { return nil }
+        let digits = first.isNumber ? Substring(trimmed) : trimmed.dropFirst()
+        guard !digits.isEmpty, digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber), let number = Int64(digits) else {
+            return nil
+        }
+        switch first.lowercased() {
+        case "c": self = .connection(number)
+        case "r": self = .request(number)
+        case "g": self = .guardEvent(number)
+        default:
+            guard first.isNumber else { return nil }
+            self = .connection(number)
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .connection(let id): return "c\(id)"
+        case .request(let id): return "r\(id)"
+        case .guardEvent(let seq): return "g\(seq)"
+        }
+    }
+
+    /// What people call the record kind in messages.
+    public var kindName: String {
+        switch self {
+        case .connection: return "session"
+        case .request: return "request"
+        case .guardEvent: return "guard event"
+        }
+    }
+}

@@ -1,0 +1,26 @@
+/// How a recorded request ended, from the gateway's point of view. The cases are disjoint and
+/// checked in this order: a policy denial is `denied` even though the gateway answered it itself.
+public enum RequestOutcome: String, Sendable, Hashable, CaseIterable, Comparable {
+    /// Refused by policy (`requests.decision = 'deny'`).
+    case denied
+    /// Refused by the gateway itself (`responses.rejected = 1`): no token, a bad token, the store
+    /// unavailable, the upstream unreachable.
+    case rejected
+    /// Forwarded and answered by the API server, whatever its status code.
+    case allowed
+    /// No response recorded: still running, or the gateway stopped before the response ended.
+    case unanswered
+
+    public static func < (a: RequestOutcome, b: RequestOutcome) -> Bool {
+        allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
+    }
+
+    static func classify(decision: String?, rejected: Bool?) -> RequestOutcome {
+        if decision == "deny" { return .denied }
+        switch rejected {
+        case true?: return .rejected
+        case false?: return .allowed
+        case nil: return .unanswered
+        }
+    }
+}

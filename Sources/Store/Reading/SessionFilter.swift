@@ -1,0 +1,93 @@
+/// Which sessions `sessions` lists. Values within one field are alternatives (OR); fields combine
+/// with AND. Request fields (users, groups, verbs, resources, namespaces, request outcomes) must all
+/// hold for one and the same request of a connection, and that request must fall in the time range.
+///
+/// - A connection matches when one of its requests does; without request fields, when it opened in
+///   the time range or one of its requests was received in it.
+/// - A refused connection matches only without request fields, when the outcomes are empty or hold
+///   `rejected` or `refused`, and when it opened in the time range.
+/// - A guard event matches only without request fields and cluster, when the outcomes are empty or
+///   hold `bypass`, and when it happened in the time range.
+public struct SessionFilter: Sendable, Hashable {
+    public var usernames: [String]
+    public var groups: [String]
+    public var verbs: [String]
+    /// `pods`, `pod`, `pods/exec`, `deployments.apps`.
+    public var resources: [String]
+    public var namespaces: [String]
+    public var outcomes: Set<SessionOutcome>
+    public var clusters: [String]
+    public var uids: [Int64]
+    /// Microseconds since the epoch, inclusive.
+    public var since: Int64?
+    /// Microseconds since the epoch, inclusive.
+    public var until: Int64?
+
+    public init(usernames: [String] = [], groups: [String] = [], verbs: [String] = [], resources: [String] = [],
+                namespaces: [String] = [], outcomes: Set<SessionOutcome> = [], clusters: [String] = [], uids: [Int64] = [],
+                since: Int64? = nil, until: Int64? = nil) {
+        self.usernames = usernames
+        self.groups = groups
+        self.verbs = verbs
+        self.resources = resources
+        self.namespaces = namespaces
+        self.outcomes = outcomes
+        self.clusters = clusters
+        self.uids = uids
+        self.since = since
+        self.until = until
+    }
+
+    /// Outcomes that select requests.
+    var requestOutcomes: [RequestOutcome] {
+        outcomes.compactMap(\.requestOutcome).sorted()
+    }
+
+    /// Whether any field selects requests, so that only connections with a matching request match.
+    /// (With outcomes given, connections are listed only for request outcomes among them.)
+    var hasRequestFields: Bool {
+        !usernames.isEmpty || !groups.isEmpty || !verbs.isEmpty || !resources.isEmpty || !namespaces.isEmpty || !outcomes.isEmpty
+    }
+
+    func includesConnections() -> Bool {
+        outcomes.isEmpty || !requestOutcomes.isEmpty
+    }
+
+    func includesRefusedConnections() -> Bool {
+        guard usernames.isEmpty, groups.isEmpty, verbs.isEmpty, resources.isEmpty, namespaces.isEmpty else { return false }
+        return outcomes.isEmpty || outcomes.contains(.rejected) || outcomes.contains(.refused)
+    }
+
+    func includesGuardEvents() -> Bool {
+        guard usernames.isEmpty, groups.isEmpty, verbs.isEmpty, resources.isEmpty, namespaces.isEmpty, clusters.isEmpty else {
+            return false
+        }
+        return outcomes.isEmpty || outcomes.contains(.bypass)
+    }
+}
+
+/// The values of `--outcome`.
+public enum SessionOutcome: String, Sendable, Hashable, CaseIterable {
+    /// A request forwarded and answered by the API server.
+    case allowed
+    /// A request refused by policy.
+    case denied
+    /// A request refused by the gateway itself, or a refused connection.
+    case rejected
+    /// A guard (bypass) event.
+    case bypass
+    /// A refused connection only.
+    case refused
+    /// A request without a recorded response.
+    case unanswered
+
+    var requestOutcome: RequestOutcome? {
+        switch self {
+        case .allowed: return .allowed
+        case .denied: return .denied
+        case .rejected: return .rejected
+        case .unanswered: return .unanswered
+        case .bypass, .refused: return nil
+        }
+    }
+}

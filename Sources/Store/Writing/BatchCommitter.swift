@@ -1,0 +1,119 @@
+import Foundation
+import GRDB
+import Logging
+
+/// Commits one batch: assigns `seq`s, chains the hashes and inserts every row in one immediate
+/// transaction. Used only by the writer thread.
+///
+/// Invariants:
+/// - The chain head is read inside the transaction (after `BEGIN IMMEDIATE`), so rows another
+///   process appended (a `prune` checkpoint) are chained after, never beside.
+/// - The head only moves forward: if the store's last rows vanished (deleted from the tail) or
+///   the last row changed, the writer keeps chaining from the head it committed itself, so the
+///   gap or the mismatch stays visible to `verify` instead of being papered over.
+/// - A row the database refuses for itself (a constraint) is isolated with savepoints and
+///   rejected alone; it never holds up the other records.
+final class BatchCommitter: @unchecked Sendable {
+    private let database: StoreDatabase
+    private let logger: Logger
+    /// The last head this process committed; touched only on the writer thread.
+    private var committedHead: ChainHead?
+
+    init(database: StoreDatabase, logger: Logger) {
+        self.database = database
+        self.logger = logger
+    }
+
+    func commit(_ work: WriterWork) -> CommitResult {
+        if let reason = database.unwritableReason() { return .failed(reason: reason) }
+        let clock = ContinuousClock()
+        let start = clock.now
+        do {
+            let (head, rejected) = try attempt(work, isolating: false)
+            committedHead = head
+            return .committed(head: head, rejected: rejected, latency: clock.now - start)
+        } catch let error as DatabaseError where Self.isRowSpecific(error) {
+            logger.warning("a record was refused by the store; retrying its batch record by record",
+                           metadata: ["error": "\(StoreDatabase.message(error))"])
+            do {
+                let (head, rejected) = try attempt(work, isolating: true)
+                committedHead = head
+                return .committed(head: head, rejected: rejected, latency: clock.now - start)
+            } catch {
+                return .failed(reason: Self.describe(error))
+            }
+        } catch {
+            return .failed(reason: Self.describe(error))
+        }
+    }
+
+    private func attempt(_ work: WriterWork, isolating: Bool) throws -> (ChainHead, [Int: String]) {
+        let time = StoreClock.now()
+        return try database.pool.writeWithoutTransaction { db in
+            var head = ChainHead.genesis
+            var rejected: [Int: String] = [:]
+            try db.inTransaction(.immediate) {
+                head = try resolveHead(db)
+                rejected = [:]
+                if let incident = work.incident { try insert(incident.row(at: time), head: &head, db) }
+                for (index, entry) in work.entries.enumerated() {
+                    guard isolating else {
+                        for row in entry.rows { try insert(row, head: &head, db) }
+                        continue
+                    }
+                    var local = head
+                    do {
+                        try db.inSavepoint {
+                            for row in entry.rows { try insert(row, head: &local, db) }
+                            return .commit
+                        }
+                        head = local
+                    } catch let error as DatabaseError where Self.isRowSpecific(error) {
+                        rejected[index] = StoreDatabase.message(error)
+                    }
+                }
+                return .commit
+            }
+            return (head, rejected)
+        }
+    }
+
+    private func insert(_ row: StoreRow, head: inout ChainHead, _ db: Database) throws {
+        guard let sql = database.insertSQL[row.table.name] else {
+            throw DatabaseError(resultCode: .SQLITE_ERROR, message: "no table \(row.table.name) in the store")
+        }
+        let seq = head.seq + 1
+        let hash = RecordHasher.hash(of: row, seq: seq, previous: head.hash)
+        var values: [DatabaseValue] = [seq.databaseValue, Data(hash).databaseValue]
+        values.reserveCapacity(row.values.count + 2)
+        for value in row.values { values.append(value.binding) }
+        try db.cachedStatement(sql: sql).execute(arguments: StatementArguments(values))
+        head = ChainHead(seq: seq, hash: hash)
+    }
+
+    private func resolveHead(_ db: Database) throws -> ChainHead {
+        let stored = try ChainHead.read(db)
+        guard let committed = committedHead else { return stored }
+        if stored.seq > committed.seq { return stored }
+        if stored.seq < committed.seq {
+            logger.error("""
+                rows after seq \(stored.seq) are missing from the store (this process wrote up to \(committed.seq)); \
+                chaining on from seq \(committed.seq) so that verify reports the gap
+                """)
+        } else if stored.hash != committed.hash {
+            logger.error("the last row (seq \(stored.seq)) no longer carries the hash this process wrote; verify will report it")
+        }
+        return committed
+    }
+
+    static func isRowSpecific(_ error: DatabaseError) -> Bool {
+        [.SQLITE_CONSTRAINT, .SQLITE_TOOBIG, .SQLITE_MISMATCH, .SQLITE_RANGE].contains(error.resultCode)
+    }
+
+    static func describe(_ error: any Error) -> String {
+        guard let error = error as? DatabaseError else { return "\(error)" }
+        let code = "\(error.extendedResultCode)"
+        guard let message = error.message, !message.isEmpty else { return code }
+        return "\(message) (\(code))"
+    }
+}

@@ -1,0 +1,141 @@
+import Intercept
+import Kube
+import Proxy
+
+/// The rows each event becomes. Values only: redaction and decoding happen before.
+enum RecordRows {
+    static func connection(_ event: ConnectionOpened, id: Int64) -> StoreRow {
+        var row = StoreRow(.connections, [
+            "id": .integer(id), "opened_at": .integer(event.time.microseconds), "peer": .text(event.peer),
+            "original_destination": .text(event.originalDestination), "cluster": .text(event.cluster), "outcome": .text("allowed"),
+        ])
+        fill(&row, caller: event.caller)
+        return row
+    }
+
+    static func refusedConnection(_ event: RefusedConnection, id: Int64) -> StoreRow {
+        var destination: StoreValue = .null
+        if let address = event.originalDestination {
+            destination = .text(event.originalPort.map { address.withPort($0) } ?? address.description)
+        }
+        var row = StoreRow(.connections, [
+            "id": .integer(id), "opened_at": .integer(event.time.microseconds), "peer": .text(event.peer.withPort(event.peerPort)),
+            "original_destination": destination, "outcome": .text("refused"), "reason": .text(event.reason),
+        ])
+        fill(&row, caller: event.caller)
+        return row
+    }
+
+    private static func fill(_ row: inout StoreRow, caller: Caller) {
+        row["uid"] = StoreValue(caller.uid.map(Int64.init))
+        row["gid"] = StoreValue(caller.gid.map(Int64.init))
+        if let process = caller.process {
+            row["pid"] = .integer(Int64(process.pid))
+            row["executable"] = StoreValue(process.executable)
+            row["command_line"] = .text(jsonArray(process.commandLine))
+            row["cgroup"] = StoreValue(process.cgroup)
+            row["container_id"] = StoreValue(process.containerID)
+        }
+        row["caller_address"] = StoreValue(caller.sourceAddress?.description)
+        row["interface"] = StoreValue(caller.interface)
+    }
+
+    static func connectionEnd(id: Int64, time: KubeTime) -> StoreRow {
+        StoreRow(.connectionEnds, ["connection_id": .integer(id), "closed_at": .integer(time.microseconds)])
+    }
+
+    static func request(_ record: RequestRecord, id: Int64, connection: Int64, headers: [(name: String, value: String)],
+                        body: [UInt8], bodyTruncated: Bool) -> StoreRow {
+        let info = record.info
+        var row = StoreRow(.requests, [
+            "id": .integer(id), "connection_id": .integer(connection), "received_at": .integer(record.time.microseconds),
+            "method": .text(record.method), "uri": .text(record.uri), "verb": .text(info.verb), "api_group": .text(info.apiGroup),
+            "api_version": .text(info.apiVersion), "resource": .text(info.resource), "subresource": .text(info.subresource),
+            "namespace": .text(info.namespace), "name": .text(info.name), "is_resource_request": StoreValue(info.isResourceRequest),
+            "intent": .text(record.intent), "audit_id": .text(record.auditID), "user_agent": .text(record.userAgent),
+            "headers": .text(jsonPairs(headers)), "body": body.isEmpty ? .null : .blob(body),
+            "body_truncated": StoreValue(bodyTruncated),
+        ])
+        if let identity = record.identity {
+            row["username"] = .text(identity.username)
+            row["groups"] = .text(jsonArray(identity.groups))
+            row["extra"] = identity.extra.isEmpty ? .null : .text(jsonObject(identity.extra))
+            row["issuer"] = .text(identity.issuer)
+            row["subject"] = .text(identity.subject)
+        }
+        return row
+    }
+
+    static func response(request: Int64, startedAt: KubeTime?, completedAt: KubeTime, status: Int,
+                         headers: [(name: String, value: String)], body: [UInt8]?, bodyTruncated: Bool, bytes: Int,
+                         rejected: Bool, reason: String?) -> StoreRow {
+        StoreRow(.responses, [
+            "request_id": .integer(request), "started_at": StoreValue(startedAt?.microseconds),
+            "completed_at": .integer(completedAt.microseconds), "status_code": .integer(Int64(status)),
+            "headers": .text(jsonPairs(headers)), "body": body.map { $0.isEmpty ? .null : .blob($0) } ?? .null,
+            "body_truncated": StoreValue(bodyTruncated), "bytes": .integer(Int64(bytes)), "rejected": StoreValue(rejected),
+            "reason": StoreValue(reason),
+        ])
+    }
+
+    static func streamEvent(request: Int64, time: KubeTime, direction: StreamDirection, channel: String, data: [UInt8]) -> StoreRow {
+        StoreRow(.streamEvents, [
+            "request_id": .integer(request), "at": .integer(time.microseconds), "direction": .text(direction.rawValue),
+            "channel": .text(channel), "data": .blob(data),
+        ])
+    }
+
+    static func guardEvent(_ attempt: BypassAttempt) -> StoreRow {
+        let flow = attempt.flow
+        let process = attempt.caller.process
+        return StoreRow(.guardEvents, [
+            "at": .integer(attempt.time.microseconds), "protocol": .text(flow.transport.description),
+            "source": .text(flow.source.description), "source_port": StoreValue(flow.sourcePort.map(Int64.init)),
+            "destination": .text(flow.destination.description), "destination_port": StoreValue(flow.destinationPort.map(Int64.init)),
+            "uid": StoreValue(attempt.caller.uid.map(Int64.init)), "gid": StoreValue(attempt.caller.gid.map(Int64.init)),
+            "pid": StoreValue(process.map { Int64($0.pid) }), "executable": StoreValue(process?.executable),
+            "command_line": StoreValue(process.map { jsonArray($0.commandLine) }), "container_id": StoreValue(process?.containerID),
+            "in_interface": StoreValue(attempt.inInterface), "out_interface": StoreValue(attempt.outInterface),
+            "note": StoreValue(attempt.note),
+        ])
+    }
+
+    static func tamperEvent(_ event: TamperEvent) -> StoreRow {
+        StoreRow(.tamperEvents, [
+            "at": .integer(event.time.microseconds), "drift": .text(jsonArray(event.drift)), "restored": StoreValue(event.restored),
+            "error": StoreValue(event.error),
+        ])
+    }
+
+    // MARK: - JSON columns
+
+    static func jsonArray(_ strings: [String]) -> String {
+        var out: [UInt8] = [UInt8(ascii: "[")]
+        for (index, s) in strings.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            GoJSON.appendString(s, to: &out)
+        }
+        out.append(UInt8(ascii: "]"))
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// `[["name","value"],...]`
+    static func jsonPairs(_ pairs: [(name: String, value: String)]) -> String {
+        var out: [UInt8] = [UInt8(ascii: "[")]
+        for (index, pair) in pairs.enumerated() {
+            if index > 0 { out.append(UInt8(ascii: ",")) }
+            out.append(UInt8(ascii: "["))
+            GoJSON.appendString(pair.name, to: &out)
+            out.append(UInt8(ascii: ","))
+            GoJSON.appendString(pair.value, to: &out)
+            out.append(UInt8(ascii: "]"))
+        }
+        out.append(UInt8(ascii: "]"))
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    static func jsonObject(_ map: [String: [String]]) -> String {
+        let value = JSONValue.object(map.mapValues { .array($0.map(JSONValue.string)) })
+        return value.jsonString
+    }
+}
