@@ -1,8 +1,13 @@
 #!/usr/bin/env bash
-# The Portcullis sandbox demo, narrated: the real kubectl 1.32 on an "agent host" drives
-# portcullis-sandbox, the stand-in Kubernetes API server, on a "cluster host". The two hosts are
-# network namespaces joined by a veth pair (agent 198.18.0.1, cluster 198.18.0.2); no traffic
-# leaves them. Everything is removed at the end, also on failure or Ctrl-C.
+# The Portcullis demo, narrated. Two "hosts" are network namespaces joined by a veth pair:
+#   - the cluster host (198.18.0.2) runs portcullis-sandbox, a stand-in Kubernetes API server;
+#   - the agent host (198.18.0.1) runs an OIDC provider (oidc-provider-mock), the gateway
+#     (`portcullis up`, as its own uid) and the real kubectl 1.32 as the agent's uid.
+# The gateway's iptables rules steer kubectl's connection to the cluster's own address into the
+# gateway, which requires the OIDC token, records everything and forwards with its own credential.
+# Then the recording is read back: sessions, one session's timeline, the replay of an exec, and
+# the hash chain's verification. No traffic leaves the namespaces; nothing on the host's own
+# firewall changes. Everything is removed at the end, also on failure or Ctrl-C.
 #
 # Run as root on Debian 12: it installs prerequisites (scripts/setup.sh), builds with `swift build`,
 # and creates network namespaces. With PORTCULLIS_BIN_DIR set, it uses the executables in that
@@ -13,6 +18,9 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 KUBECTL=/usr/lib/google-cloud-sdk/bin/kubectl.1.32
 AGENT_IP=198.18.0.1
 CLUSTER_IP=198.18.0.2
+GATEWAY_UID=64990   # numeric uids with no user: the same ones the tests use
+AGENT_UID=64991
+OIDC_PORT=18080
 # Names the test harness recognises: pcl-<owner pid>-<n>-<role>. If this script is killed too hard
 # to clean up, the next test run removes them (its stale sweep finds the owner pid dead).
 AGENT_NS="pcl-$$-0-agent"
@@ -28,25 +36,28 @@ say() { printf '\n%s== %s%s\n' "$BOLD" "$*" "$RESET"; }
 [[ $(id -u) -eq 0 ]] || die "run as root: it installs packages and creates network namespaces"
 
 WORK=""
-SANDBOX_PID=""
 cleanup() {
   local status=$?
   set +e
-  if [[ -n $SANDBOX_PID ]] && kill -0 "$SANDBOX_PID" 2>/dev/null; then
-    kill -TERM "$SANDBOX_PID" 2>/dev/null
-    for _ in $(seq 1 50); do kill -0 "$SANDBOX_PID" 2>/dev/null || break; sleep 0.1; done
-  fi
+  # Everything the demo started runs in one of the two namespaces: SIGTERM first (the gateway
+  # closes its recording cleanly), then SIGKILL for anything left.
+  for signal in TERM KILL; do
+    for ns in "$AGENT_NS" "$CLUSTER_NS"; do
+      ip netns pids "$ns" 2>/dev/null | xargs -r kill "-$signal" 2>/dev/null
+    done
+    for _ in $(seq 1 50); do
+      [[ -z $(ip netns pids "$AGENT_NS" 2>/dev/null; ip netns pids "$CLUSTER_NS" 2>/dev/null) ]] && break
+      sleep 0.1
+    done
+  done
   for ns in "$AGENT_NS" "$CLUSTER_NS"; do
-    if ip netns list 2>/dev/null | grep -q "^$ns\b"; then
-      ip netns pids "$ns" 2>/dev/null | xargs -r kill -KILL 2>/dev/null
-      ip netns delete "$ns"
-    fi
+    ip netns list 2>/dev/null | grep -q "^$ns\b" && ip netns delete "$ns"
   done
   [[ -n $WORK ]] && rm -rf "$WORK"
   if [[ $status -eq 0 ]]; then
-    echo "demo.sh: cleaned up: sandbox stopped, namespaces and files removed"
+    echo "demo.sh: cleaned up: processes stopped, namespaces (and the gateway's rules in them) and files removed"
   else
-    echo "demo.sh: stopped with status $status; cleaned up: sandbox stopped, namespaces and files removed" >&2
+    echo "demo.sh: stopped with status $status; cleaned up: processes stopped, namespaces and files removed" >&2
   fi
   exit "$status"
 }
@@ -70,14 +81,34 @@ else
   BIN="$(cd "$ROOT" && swift build --show-bin-path)"
 fi
 SANDBOX="$BIN/portcullis-sandbox"
-[[ -x $SANDBOX ]] || die "missing $SANDBOX: the build did not produce it"
+PORTCULLIS="$BIN/portcullis"
+PYTHON="$ROOT/.venv/bin/python"
+for tool in "$SANDBOX" "$PORTCULLIS"; do [[ -x $tool ]] || die "missing $tool: the build did not produce it"; done
 [[ -x $KUBECTL ]] || die "missing $KUBECTL: install the Cloud SDK's kubectl package (see scripts/setup.sh)"
+[[ -x $PYTHON ]] || die "missing $PYTHON: scripts/setup.sh creates it with oidc-provider-mock"
 
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/pcl-$$-demo-XXXXXX")"
-DATA="$WORK/sandbox"
-mkdir -p "$WORK/home"
+chmod 755 "$WORK"   # the gateway and the agent run as their own uids
+GW="$WORK/gateway"
+mkdir -p "$GW/tls" "$WORK/agent/home" "$WORK/clients"
+chmod 755 "$GW" "$GW/tls"
+chown -R "$AGENT_UID:$AGENT_UID" "$WORK/agent"
+# The exec credential plugin runs as the agent's uid, which cannot read a checkout under /root.
+cp "$ROOT/Tests/clients/kubectl_oidc_plugin.py" "$ROOT/Tests/clients/oidc_mock_token.py" "$WORK/clients/"
+chmod 755 "$WORK/clients" && chmod 644 "$WORK/clients/"*
 
-say "Creating the agent host ($AGENT_NS, $AGENT_IP) and the cluster host ($CLUSTER_NS, $CLUSTER_IP)"
+# Polls (up to 60 s) until FILE contains TEXT; PID must stay alive meanwhile.
+wait_for_line() {
+  local file=$1 text=$2 pid=$3 what=$4
+  for _ in $(seq 1 600); do
+    grep -q -- "$text" "$file" 2>/dev/null && return 0
+    kill -0 "$pid" 2>/dev/null || { cat "$file" "${file%.out}.err" >&2 2>/dev/null; die "$what exited before it was ready"; }
+    sleep 0.1
+  done
+  die "$what was not ready within 60 s"
+}
+
+say "1. The hosts: the agent host ($AGENT_NS, $AGENT_IP) and the cluster host ($CLUSTER_NS, $CLUSTER_IP)"
 ip netns add "$AGENT_NS"
 ip netns add "$CLUSTER_NS"
 ip -n "$AGENT_NS" link set lo up
@@ -91,30 +122,98 @@ for ns in "$AGENT_NS" "$CLUSTER_NS"; do
   [[ -z $(ip -n "$ns" route show default) && -z $(ip -n "$ns" -6 route show default) ]] \
     || die "namespace $ns has a default route; refusing to let demo traffic leave the test hosts"
 done
-echo "Routes on the agent host (no default route: it can only reach the cluster host):"
-ip -n "$AGENT_NS" route show | sed 's/^/  /'
 
-say "Starting portcullis-sandbox on the cluster host"
-echo "${DIM}$ portcullis-sandbox apiserver --listen $CLUSTER_IP:6443 --data-dir $DATA --log-interval-ms 200${RESET}"
-ip netns exec "$CLUSTER_NS" "$SANDBOX" apiserver --listen "$CLUSTER_IP:6443" --data-dir "$DATA" \
+say "The cluster host runs portcullis-sandbox"
+echo "${DIM}$ portcullis-sandbox apiserver --listen $CLUSTER_IP:6443 --data-dir $WORK/sandbox${RESET}"
+ip netns exec "$CLUSTER_NS" "$SANDBOX" apiserver --listen "$CLUSTER_IP:6443" --data-dir "$WORK/sandbox" \
   --log-interval-ms 200 >"$WORK/sandbox.out" 2>"$WORK/sandbox.err" &
-SANDBOX_PID=$!
-# The sandbox prints one ready line once it serves; poll its output for it (bounded: 60 s).
+wait_for_line "$WORK/sandbox.out" 'portcullis-sandbox: ready' $! "the sandbox"
+sed 's/^/  /' "$WORK/sandbox.out"
+# The gateway's own credential: the sandbox's admin token (allowed to impersonate), and its CA.
+awk -F, '$2 == "admin" { print $1 }' "$WORK/sandbox/tokens.csv" >"$GW/cluster.token"
+[[ -s $GW/cluster.token ]] || die "no admin token in $WORK/sandbox/tokens.csv"
+cp "$WORK/sandbox/ca.crt" "$GW/cluster-ca.crt"
+chown "$GATEWAY_UID:$GATEWAY_UID" "$GW/cluster.token" && chmod 600 "$GW/cluster.token"
+
+say "The agent host runs an OIDC provider (oidc-provider-mock on 127.0.0.1:$OIDC_PORT)"
+ip netns exec "$AGENT_NS" "$PYTHON" -m oidc_provider_mock --port "$OIDC_PORT" \
+  --user-claims '{"sub":"agent-7","email":"agent@example.com","groups":["ai-agents"]}' \
+  >"$WORK/oidc.out" 2>"$WORK/oidc.err" &
+OIDC_PID=$!
 for _ in $(seq 1 600); do
-  grep -q 'portcullis-sandbox: ready' "$WORK/sandbox.out" && break
-  kill -0 "$SANDBOX_PID" 2>/dev/null || { cat "$WORK/sandbox.err" >&2; die "the sandbox exited before it was ready"; }
+  ip netns exec "$AGENT_NS" "$PYTHON" "$ROOT/Tests/clients/net_client.py" tcp 127.0.0.1 "$OIDC_PORT" --timeout 1 2>/dev/null \
+    | grep -q '"connected": true' && break
+  kill -0 "$OIDC_PID" 2>/dev/null || { cat "$WORK/oidc.err" >&2; die "oidc-provider-mock exited"; }
   sleep 0.1
 done
-grep -q 'portcullis-sandbox: ready' "$WORK/sandbox.out" \
-  || { cat "$WORK/sandbox.err" >&2; die "the sandbox did not print its ready line within 60 s"; }
-sed 's/^/  /' "$WORK/sandbox.out"
-KUBECONFIG_PATH="$(sed -nE 's/.*kubeconfig=([^ ]+).*/\1/p' "$WORK/sandbox.out" | head -n 1)"
-KUBECONFIG_PATH="${KUBECONFIG_PATH:-$DATA/kubeconfig}"
 
-# kubectl on the agent host, with its own HOME and discovery cache, nothing from the environment.
+cat >"$GW/portcullis.yaml" <<YAML
+gateway:
+  uid: $GATEWAY_UID
+  proxyPort: 15443
+  queue: 4242
+  bridges: []
+  stateDirectory: $GW/state
+tls:
+  caCertificate: $GW/tls/ca.crt
+  caKey: $GW/tls/ca.key
+authentication:
+  issuers:
+    - issuerURL: http://127.0.0.1:$OIDC_PORT
+      clientIDs: [portcullis]
+      usernamePrefix: "oidc:"
+      groupsClaim: groups
+      groupsPrefix: "oidc:"
+      allowInsecureHTTPIssuer: true       # the demo's provider is plain http on loopback
+clusters:
+  - name: sandbox
+    endpoints: ["$CLUSTER_IP:6443"]
+    caFile: $GW/cluster-ca.crt
+    tokenFile: $GW/cluster.token
+YAML
+CONFIG="$GW/portcullis.yaml"
+STORE="$GW/state/recording.sqlite"
+
+say "The gateway: portcullis init, then portcullis up as uid $GATEWAY_UID with CAP_NET_ADMIN and CAP_NET_RAW"
+sed 's/^/  /' "$CONFIG"
+ip netns exec "$AGENT_NS" "$PORTCULLIS" init --skip-user --config "$CONFIG" | sed 's/^/  /'
+ip netns exec "$AGENT_NS" setpriv --reuid "$GATEWAY_UID" --regid "$GATEWAY_UID" --clear-groups \
+  --inh-caps +net_admin,+net_raw --ambient-caps +net_admin,+net_raw -- \
+  "$PORTCULLIS" up --config "$CONFIG" >"$WORK/gateway.out" 2>"$WORK/gateway.err" &
+wait_for_line "$WORK/gateway.out" '"event":"ready"' $! "portcullis up"
+echo "  ready; its rules on the agent host (nat table):"
+ip netns exec "$AGENT_NS" iptables -t nat -S | grep -i portcullis | sed 's/^/    /'
+
+# The agent's kubeconfig: the cluster's own address, the gateway CA, a token from the provider.
+cat >"$WORK/agent/kubeconfig" <<YAML
+apiVersion: v1
+kind: Config
+clusters:
+- name: sandbox
+  cluster:
+    server: https://$CLUSTER_IP:6443
+    certificate-authority-data: $(base64 -w0 "$GW/tls/ca.crt")
+users:
+- name: agent
+  user:
+    exec:
+      apiVersion: client.authentication.k8s.io/v1
+      command: /usr/bin/python3
+      args: ["$WORK/clients/kubectl_oidc_plugin.py", "--issuer", "http://127.0.0.1:$OIDC_PORT", "--sub", "agent-7",
+             "--client-id", "portcullis"]
+      interactiveMode: Never
+contexts:
+- name: agent
+  context: {cluster: sandbox, user: agent, namespace: default}
+current-context: agent
+YAML
+chown "$AGENT_UID:$AGENT_UID" "$WORK/agent/kubeconfig"
+
+# kubectl on the agent host, as the agent's uid, with nothing from the environment.
 agent_kubectl() {
-  ip netns exec "$AGENT_NS" env -i PATH=/usr/bin:/bin HOME="$WORK/home" LANG=C.UTF-8 \
-    "$KUBECTL" --kubeconfig "$KUBECONFIG_PATH" --cache-dir "$WORK/home/cache" "$@"
+  ip netns exec "$AGENT_NS" setpriv --reuid "$AGENT_UID" --regid "$AGENT_UID" --clear-groups -- \
+    env -i PATH=/usr/bin:/bin HOME="$WORK/agent/home" LANG=C.UTF-8 \
+    "$KUBECTL" --kubeconfig "$WORK/agent/kubeconfig" --cache-dir "$WORK/agent/home/cache" "$@"
 }
 # Quotes the arguments that need it, for display.
 quoted() {
@@ -124,13 +223,21 @@ quoted() {
   done
   echo "${words[*]}"
 }
-# Prints the command, then runs it on the agent host.
 run() {
   printf '\n%s[agent]$ kubectl %s%s\n' "$BOLD" "$(quoted "$@")" "$RESET"
   agent_kubectl "$@"
 }
+operator() {
+  printf '\n%s[operator]# portcullis %s%s\n' "$BOLD" "$(quoted "$@")" "$RESET"
+  "$PORTCULLIS" "$@"
+}
 
-say "kubectl 1.32 on the agent host talks to the sandbox through the veth pair"
+say "2. kubectl through the gateway"
+echo "A token the gateway cannot verify is refused with kube-apiserver's own 401, and never forwarded:"
+run --token not-a-valid-token get ns || echo "${DIM}(kubectl exited $?)${RESET}"
+
+echo
+echo "With the OIDC provider's token (the exec plugin fetches it):"
 run get ns
 
 cat >"$WORK/demo.yaml" <<'YAML'
@@ -149,38 +256,52 @@ spec:
   - name: main
     image: nginx
 YAML
-say "Applying a manifest: namespace demo and pod web-1"
-sed 's/^/  /' "$WORK/demo.yaml"
+chmod 644 "$WORK/demo.yaml"
 run apply -f "$WORK/demo.yaml"
-run get pods -n demo
 
-say "Reading the container's log (the sandbox writes a line every 200 ms)"
-sleep 1
-run logs web-1 -n demo --tail=3
-printf '\n%s[agent]$ kubectl logs -f web-1 -n demo --tail=1%s   %s(followed for 2 seconds)%s\n' \
-  "$BOLD" "$RESET" "$DIM" "$RESET"
-ip netns exec "$AGENT_NS" env -i PATH=/usr/bin:/bin HOME="$WORK/home" LANG=C.UTF-8 \
-  timeout 2 "$KUBECTL" --kubeconfig "$KUBECONFIG_PATH" --cache-dir "$WORK/home/cache" \
-  logs -f web-1 -n demo --tail=1 || [[ $? -eq 124 ]]
+SECRET_VALUE="hunter2-$$"
+cat >"$WORK/secret.yaml" <<YAML
+apiVersion: v1
+kind: Secret
+metadata:
+  name: db-credentials
+  namespace: demo
+stringData:
+  password: $SECRET_VALUE
+YAML
+chmod 644 "$WORK/secret.yaml"
+run apply -f "$WORK/secret.yaml"
+run get secret db-credentials -n demo -o jsonpath='{.data.password}' && echo "   ${DIM}(base64 of $SECRET_VALUE: the agent sees it)${RESET}"
 
-say "Running commands in the pod over a WebSocket (exec)"
-run exec web-1 -n demo -- echo hello from the sandbox
-run exec web-1 -n demo -- sh -c 'hostname && echo two commands in one exec'
+printf '\n%s[agent]$ kubectl exec -i web-1 -n demo -- sh%s   %s(stdin below)%s\n' "$BOLD" "$RESET" "$DIM" "$RESET"
+EXEC_SCRIPT=$'echo hello from the sandbox\nhostname\ncat /etc/shadow\nexit 3\n'
+printf '%s' "$EXEC_SCRIPT" | sed 's/^/  > /'
+printf '%s' "$EXEC_SCRIPT" | agent_kubectl exec -i web-1 -n demo -- sh || echo "${DIM}(kubectl exited $?)${RESET}"
 
-say "Deleting the namespace (and with it the pod)"
-run delete ns demo
-run get ns
+say "3. The recording ($STORE)"
+operator sessions --config "$CONFIG"
 
-say "The sandbox's audit log (last 8 of $(wc -l <"$DATA/audit.log") events: stage, user, verb, request, code)"
-tail -n 8 "$DATA/audit.log" | /usr/bin/python3 -c '
+# The exec's session and request, from the JSON forms.
+EXEC_SESSION="$("$PORTCULLIS" sessions --config "$CONFIG" --resource pods/exec --json | tail -n 1 \
+  | /usr/bin/python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])')"
+EXEC_REQUEST="$("$PORTCULLIS" show "$EXEC_SESSION" --config "$CONFIG" --json | /usr/bin/python3 -c '
 import json, sys
-for line in sys.stdin:
-    e = json.loads(line)
-    code = e.get("responseStatus", {}).get("code", "-")
-    user = e.get("user", {}).get("username", "")
-    print("  %-16s %-6s %-7s %s  %s" % (e["stage"], user, e["verb"], e["requestURI"], code))
-'
-echo "One event in full:"
-tail -n 1 "$DATA/audit.log" | sed 's/^/  /'
+print([r["id"] for r in json.load(sys.stdin)["requests"] if r.get("subresource") == "exec"][-1])')"
+operator show "$EXEC_SESSION" --config "$CONFIG"
+
+echo
+echo "The exec, replayed in real time from the recording (stdout and stderr byte for byte):"
+operator replay "$EXEC_REQUEST" --config "$CONFIG"
+
+echo
+echo "The Secret's value is redacted before it is written; the database file never holds it:"
+printf '%s[operator]# grep -c %s %s*%s\n' "$BOLD" "$SECRET_VALUE" "$STORE" "$RESET"
+grep -c -a -- "$SECRET_VALUE" "$STORE"* || true
+operator export --config "$CONFIG" --format audit --level Request | grep '"secrets"' | grep '"create"\|"patch"' | head -n 1 \
+  | /usr/bin/python3 -c 'import json, sys; e = json.loads(sys.stdin.read()); print("   requestObject.stringData:", e["requestObject"].get("stringData"))'
+
+echo
+echo "Every row is hash-chained; verify names the first row altered, deleted or reordered:"
+operator verify --config "$CONFIG"
 
 say "Done"

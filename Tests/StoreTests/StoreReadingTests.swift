@@ -280,7 +280,9 @@ import Testing
         #expect(RecordReference("C12") == .connection(12))
         #expect(RecordReference("r5") == .request(5))
         #expect(RecordReference("g40") == .guardEvent(40))
-        for bad in ["", "c", "x1", "c-1", "c1x", "r 1", "c٣"] { #expect(RecordReference(bad) == nil, "\(bad)") }
+        #expect(RecordReference("c-3") == .connection(-3), "a refused connection")
+        #expect(RecordReference(RecordReference.connection(-3).description) == .connection(-3))
+        for bad in ["", "c", "x1", "c-", "r-1", "-1", "c--1", "c1x", "r 1", "c٣"] { #expect(RecordReference(bad) == nil, "\(bad)") }
     }
 
     @Test func openingNamesThePathAndRefusesWhatIsNotAStore() throws {

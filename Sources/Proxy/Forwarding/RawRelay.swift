@@ -4,7 +4,8 @@ import NIOHTTP1
 
 /// Joins an upgraded client connection and its upstream connection into a byte relay: every byte
 /// read on one side is written to the other and handed to the recorder, with back-pressure in
-/// both directions. Both channels are on the same event loop; call on it.
+/// both directions. Bytes are not held for their record; when one cannot be recorded, the relay
+/// ends. Both channels are on the same event loop; call on it.
 enum RawRelay {
     static func join(client: any Channel, upstream: any Channel, request: RequestID, connection: ConnectionID,
                      services: ProxyServices) throws {
@@ -59,9 +60,20 @@ final class RawRelayHandler: ChannelDuplexHandler, RemovableChannelHandler {
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         let buffer = unwrapInboundIn(data)
-        _ = services.recorder.record(.streamData(request, time: ProxyClock.now(), direction: direction,
-                                                 bytes: Array(buffer.readableBytesView)), on: context.eventLoop)
+        let recorded = services.recorder.record(.streamData(request, time: ProxyClock.now(), direction: direction,
+                                                            bytes: Array(buffer.readableBytesView)), on: context.eventLoop)
+        let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
+        recorded.whenFailure { error in bound.value.endUnrecorded(error) }
         partner?.write(buffer)
+    }
+
+    /// A stream whose bytes cannot be recorded does not go on: both sides are closed.
+    private func endUnrecorded(_ error: any Error) {
+        guard context != nil else { return }
+        services.logger.error("a stream's bytes could not be recorded; ending the stream",
+                              metadata: ["request": "\(request)", "error": "\(error)"])
+        partner?.close()
+        close()
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {

@@ -1,18 +1,21 @@
 import Foundation
 
 /// How people name a record on the command line: `c12` a connection (a session), `r34` a request,
-/// `g56` a guard (bypass) event by its `seq`. A bare number names a connection.
+/// `g56` a guard (bypass) event by its `seq`; a refused connection has a negative id (`c-3`). A bare
+/// number names a connection.
 public enum RecordReference: Sendable, Hashable, CustomStringConvertible {
     case connection(Int64)
     case request(Int64)
     case guardEvent(Int64)
 
-    /// Parses `c12`, `C12`, `12`, `r34`, `g56`; `nil` for anything else.
+    /// Parses `c12`, `C12`, `c-3`, `12`, `r34`, `g56`; `nil` for anything else.
     public init?(_ text: String) {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         guard let first = trimmed.first else { return nil }
-        let digits = first.isNumber ? Substring(trimmed) : trimmed.dropFirst()
-        guard !digits.isEmpty, digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber), let number = Int64(digits) else {
+        let signed = first.isNumber ? Substring(trimmed) : trimmed.dropFirst()
+        // Refused connections have negative ids (`c-3`): they never reached the proxy's numbering.
+        let digits = signed.hasPrefix("-") && first.lowercased() == "c" ? signed.dropFirst() : signed
+        guard !digits.isEmpty, digits.allSatisfy(\.isASCII), digits.allSatisfy(\.isNumber), let number = Int64(signed) else {
             return nil
         }
         switch first.lowercased() {

@@ -26,11 +26,17 @@ struct InitCommand: ParsableCommand {
         let uid = configuration.intercept.gatewayUID
         let gid = try ensureUser(uid: uid, home: configuration.stateDirectory)
         try ensureDirectory(configuration.stateDirectory, mode: 0o750, uid: uid, gid: gid)
+        // The recording's directory, when it is elsewhere and missing; an existing one is left as it is.
+        let storeDirectory = (configuration.storePath as NSString).deletingLastPathComponent
+        if !FileManager.default.fileExists(atPath: storeDirectory) {
+            try ensureDirectory(storeDirectory, mode: 0o750, uid: uid, gid: gid)
+        }
         if let tls = configuration.tls { try ensureAuthority(tls, uid: uid, gid: gid) }
         print("""
             portcullis: the host is ready.
               gateway uid:      \(uid)
               state directory:  \(configuration.stateDirectory)
+              recording:        \(configuration.storePath) (created by portcullis up; read it with portcullis sessions)
             \(configuration.tls.map { "  gateway CA:       \($0.caCertificate) (give this certificate to the agents' kubeconfigs, or use an intermediate of the cluster CA)" } ?? "  gateway CA:       not configured (add a tls section)")
             Next: start the gateway as uid \(uid) with CAP_NET_ADMIN and CAP_NET_RAW: portcullis up --config \(config.path)
             """)
