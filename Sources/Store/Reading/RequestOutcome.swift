@@ -11,8 +11,15 @@ public enum RequestOutcome: String, Sendable, Hashable, CaseIterable, Comparable
     /// No response recorded: still running, or the gateway stopped before the response ended.
     case unanswered
 
-    public static func < (a: RequestOutcome, b: RequestOutcome) -> Bool {
-        allCases.firstIndex(of: a)! < allCases.firstIndex(of: b)!
+    public static func < (a: RequestOutcome, b: RequestOutcome) -> Bool { a.rank < b.rank }
+
+    private var rank: Int {
+        switch self {
+        case .denied: 0
+        case .rejected: 1
+        case .allowed: 2
+        case .unanswered: 3
+        }
     }
 
     static func classify(decision: String?, rejected: Bool?) -> RequestOutcome {

@@ -1,14 +1,6 @@
 import Kube
 import Proxy
 
-/// What the recorder needs of its configuration while it turns a response into rows.
-struct RecordingContext: Sendable {
-    let bodyLimit: Int
-    let maxStreamMessageBytes: Int
-    let headers: HeaderRedactor
-    let bodies: BodyRedactor
-}
-
 /// One response as it flows: its head, its body up to the limit (gzip decoded), or, for a watch,
 /// followed logs or an upgraded connection, the stream rows it yields as bytes arrive.
 /// Used under its request's lock only.

@@ -1,8 +1,6 @@
 import Foundation
 import GRDB
-#if canImport(Glibc)
 import Glibc
-#endif
 
 /// The recording's SQLite file, opened for the gateway's writer (or read-only for `verify` and
 /// the read side).
@@ -194,30 +192,5 @@ public final class StoreDatabase: Sendable {
     static func message(_ error: any Error) -> String {
         if let error = error as? DatabaseError { return error.message ?? "\(error.resultCode)" }
         return "\(error)"
-    }
-}
-
-/// A file's device and inode.
-struct FileIdentity: Sendable, Hashable {
-    var device: UInt64
-    var inode: UInt64
-
-    init(_ info: stat) {
-        device = UInt64(info.st_dev)
-        inode = UInt64(info.st_ino)
-    }
-
-    init?(path: String) {
-        var info = stat()
-        guard stat(path, &info) == 0 else { return nil }
-        self.init(info)
-    }
-}
-
-extension Duration {
-    /// The duration in seconds, as a floating-point number.
-    var seconds: Double {
-        let (s, attoseconds) = components
-        return Double(s) + Double(attoseconds) / 1e18
     }
 }

@@ -1,0 +1,75 @@
+import GRDB
+import Kube
+
+/// SQL conditions joined with AND, and their positional arguments.
+struct Clauses {
+    private var parts: [String] = []
+    private(set) var arguments: [(any DatabaseValueConvertible)?] = []
+
+    var text: String { parts.isEmpty ? "1" : parts.joined(separator: " AND ") }
+
+    mutating func add(_ condition: String, _ values: [(any DatabaseValueConvertible)?] = []) {
+        parts.append(condition)
+        arguments += values
+    }
+
+    mutating func add(_ condition: String, _ values: [String]) { add(condition, values.map { $0 as (any DatabaseValueConvertible)? }) }
+    mutating func add(_ condition: String, _ values: [Int64]) { add(condition, values.map { $0 as (any DatabaseValueConvertible)? }) }
+
+    static func placeholders(_ count: Int) -> String { "(" + Array(repeating: "?", count: count).joined(separator: ",") + ")" }
+
+    mutating func timeRange(_ column: String, _ filter: SessionFilter) {
+        if let since = filter.since { add("\(column) >= ?", [since]) }
+        if let until = filter.until { add("\(column) <= ?", [until]) }
+    }
+
+    mutating func connectionFields(_ filter: SessionFilter) {
+        if !filter.clusters.isEmpty { add("c.cluster IN \(Self.placeholders(filter.clusters.count))", filter.clusters) }
+        if !filter.uids.isEmpty { add("c.uid IN \(Self.placeholders(filter.uids.count))", filter.uids) }
+    }
+
+    /// Conditions on `requests r` (and `responses p`) for the request fields of the filter.
+    mutating func requestFields(_ filter: SessionFilter, _ db: Database) throws {
+        if !filter.usernames.isEmpty { add("r.username IN \(Self.placeholders(filter.usernames.count))", filter.usernames) }
+        if !filter.groups.isEmpty {
+            var condition = "EXISTS (SELECT 1 FROM json_each(r.groups) WHERE json_each.value IN \(Self.placeholders(filter.groups.count)))"
+            // kube-apiserver adds system:authenticated to every impersonated user.
+            if filter.groups.contains("system:authenticated") { condition = "(\(condition) OR r.username IS NOT NULL)" }
+            add(condition, filter.groups)
+        }
+        if !filter.verbs.isEmpty { add("r.verb IN \(Self.placeholders(filter.verbs.count))", filter.verbs) }
+        if !filter.namespaces.isEmpty { add("r.namespace IN \(Self.placeholders(filter.namespaces.count))", filter.namespaces) }
+        if !filter.resources.isEmpty {
+            let known = try String.fetchAll(db, sql: "SELECT DISTINCT resource FROM requests")
+            var alternatives: [String] = []
+            var values: [(any DatabaseValueConvertible)?] = []
+            for spec in filter.resources.map(ResourceSpec.init) {
+                let names = spec.matchingResources(among: known)
+                var condition = "r.resource IN \(Self.placeholders(names.count))"
+                values += names.map { $0 as (any DatabaseValueConvertible)? }
+                if let subresource = spec.subresource {
+                    condition += " AND r.subresource = ?"
+                    values.append(subresource)
+                }
+                if let group = spec.group {
+                    condition += " AND r.api_group = ?"
+                    values.append(group)
+                }
+                alternatives.append("(\(condition))")
+            }
+            add("(" + alternatives.joined(separator: " OR ") + ")", values)
+        }
+        let outcomes = filter.requestOutcomes
+        if !outcomes.isEmpty {
+            let conditions = outcomes.map { outcome -> String in
+                switch outcome {
+                case .denied: return "r.decision = 'deny'"
+                case .rejected: return "(r.decision IS NOT 'deny' AND p.rejected = 1)"
+                case .allowed: return "(r.decision IS NOT 'deny' AND p.rejected = 0)"
+                case .unanswered: return "(r.decision IS NOT 'deny' AND p.request_id IS NULL)"
+                }
+            }
+            add("(" + conditions.joined(separator: " OR ") + ")")
+        }
+    }
+}
