@@ -5,8 +5,9 @@ import NIOHTTP1
 
 /// Serves one admitted agent connection, one request at a time: attributes and authenticates each
 /// request, records it (and waits until it is recorded), forwards it with the gateway's
-/// credential and the verified identity, and relays the response as it arrives, with
-/// back-pressure. An upgrade (WebSocket or SPDY) turns the connection into a recorded byte relay.
+/// credential and the verified identity, and answers with the response: an ordinary one once its
+/// record is committed (``HeldResponse``), a long-running one as it arrives, with back-pressure.
+/// An upgrade (WebSocket or SPDY) turns the connection into a recorded byte relay.
 final class ProxyRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
