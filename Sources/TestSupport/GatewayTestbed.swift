@@ -12,6 +12,10 @@ import Synchronization
 /// With ``CAMode/intermediateOfClusterCA`` the gateway CA is an intermediate signed by the sandbox's
 /// CA, and the agent's kubeconfig trusts only the sandbox's CA, as an unchanged kubeconfig would.
 ///
+/// The policy is ``policyPath`` (`policy`, allow-everything unless a test gives one); tests rewrite
+/// it with ``writePolicy(_:)``. The admin socket is ``adminSocketPath``, for root and the group
+/// ``adminGID``.
+///
 /// The recording is ``storePath``; with `storeBytes` it lives on a tmpfs of that size
 /// (``storeDisk``), which a test can fill to make the store unwritable. `commitDelay` sets the
 /// store's group-commit window (a long one widens any gap between a reply and its record).
@@ -20,6 +24,13 @@ public struct GatewayTestbed: Sendable {
 
     public static let subject = "agent-7"
     public static let clientID = "portcullis"
+    /// The username and groups the gateway verifies for the agent's tokens.
+    public static let username = "oidc:agent-7"
+    public static let groups = ["oidc:ai-agents", "oidc:runners"]
+    /// The admin socket's group (numeric; no group entry needed).
+    public static let adminGID: UInt32 = 64_992
+    /// A policy that allows every authenticated request.
+    public static let allowEverything = "defaultEffect: allow\nrules: []\n"
 
     public let hosts: TestHosts
     public let work: TemporaryDirectory
@@ -33,12 +44,14 @@ public struct GatewayTestbed: Sendable {
     public let configPath: String
     public let storePath: String
     public let storeDisk: TmpfsMount?
+    public let policyPath: String
+    public var adminSocketPath: String { work.path("state/admin/admin.sock") }
     /// The agent's kubeconfig: the cluster's address, the trusted CA, and the exec plugin.
     public let kubeconfigPath: String
     public var agent: NetworkNamespace { hosts.agent }
 
     public static func with<T>(caMode: CAMode = .generated, logIntervalMilliseconds: Int = 100, storeBytes: Int? = nil,
-                               commitDelay: String = "2ms", _ body: (GatewayTestbed) async throws -> T) async throws -> T {
+                               commitDelay: String = "2ms", policy: String = allowEverything, _ body: (GatewayTestbed) async throws -> T) async throws -> T {
         try Privileges.requireRoot()
         return try await TestHosts.withAgentAndCluster { hosts in
             let work = try TemporaryDirectory.create(purpose: "gateway")
@@ -57,8 +70,9 @@ public struct GatewayTestbed: Sendable {
                 storeDisk = try TmpfsMount.mount(at: try work.makeDirectory("store"), bytes: storeBytes, owner: InterceptTestbed.gatewayUID)
             }
             let storePath = storeDisk.map { $0.path + "/recording.sqlite" } ?? work.path("state/recording.sqlite")
+            let policyPath = try work.write(policy, to: "policy.yaml")
             let config = try writeConfiguration(work: work, sandbox: sandbox, issuerURL: issuer, mintingIssuerURL: mintingURL,
-                                                storePath: storePath, commitDelay: commitDelay)
+                                                storePath: storePath, commitDelay: commitDelay, policyPath: policyPath)
             try prepare(work: work, configPath: config, agent: hosts.agent, sandbox: sandbox, caMode: caMode)
             let gateway = kept.keep(try hosts.agent.launch(try Products.gateway(), ["up", "--config", config],
                                                            options: LaunchOptions(runAs: .gateway(uid: InterceptTestbed.gatewayUID),
@@ -68,7 +82,7 @@ public struct GatewayTestbed: Sendable {
             let kubeconfig = try writeKubeconfig(work: work, issuerURL: issuer, trusted: trusted)
             let bed = GatewayTestbed(hosts: hosts, work: work, sandbox: sandbox, gateway: gateway, issuerURL: issuer,
                                      mintingIssuerURL: mintingURL, mintingDirectory: minting, configPath: config,
-                                     storePath: storePath, storeDisk: storeDisk, kubeconfigPath: kubeconfig)
+                                     storePath: storePath, storeDisk: storeDisk, policyPath: policyPath, kubeconfigPath: kubeconfig)
             let result = try await body(bed)
             try sandbox.requireRunning()
             await sandbox.stop()
@@ -114,7 +128,8 @@ public struct GatewayTestbed: Sendable {
     }
 
     private static func writeConfiguration(work: TemporaryDirectory, sandbox: SandboxCluster, issuerURL: String,
-                                           mintingIssuerURL: String, storePath: String, commitDelay: String) throws -> String {
+                                           mintingIssuerURL: String, storePath: String, commitDelay: String,
+                                           policyPath: String) throws -> String {
         let text = """
             gateway:
               uid: \(InterceptTestbed.gatewayUID)
@@ -146,6 +161,10 @@ public struct GatewayTestbed: Sendable {
             store:
               path: \(storePath)
               commitDelay: \(commitDelay)
+            policy:
+              file: \(policyPath)
+            admin:
+              group: "\(adminGID)"
             """
         return try work.write(text + "\n", to: "portcullis.yaml")
     }
@@ -212,6 +231,23 @@ public struct GatewayTestbed: Sendable {
     /// the recording.
     public func portcullis(_ arguments: [String], timeout: Duration = .seconds(60)) throws -> HostCommandResult {
         try HostCommand.run(try Products.gateway(), arguments + ["--config", configPath], timeout: timeout)
+    }
+
+    /// Replaces the policy file as an editor does (a new file renamed over the old one).
+    public func writePolicy(_ text: String) throws {
+        let temporary = policyPath + ".new"
+        try text.write(toFile: temporary, atomically: false, encoding: .utf8)
+        guard chmod(temporary, 0o644) == 0, rename(temporary, policyPath) == 0 else {
+            throw HarnessError("cannot replace \(policyPath): errno \(errno)")
+        }
+    }
+
+    /// Runs `portcullis ARGUMENTS --config CONFIG` as `uid` with only the group `gid`.
+    public func portcullis(_ arguments: [String], uid: UInt32, gid: UInt32, timeout: Duration = .seconds(60)) async throws -> HostCommandResult {
+        let process = try ChildProcess.launch(try Products.gateway(), arguments + ["--config", configPath],
+                                              options: LaunchOptions(runAs: RunAs(uid: uid, gid: gid), label: "portcullis \(arguments.first ?? "")"))
+        let status = try await process.waitForExit(timeout: timeout)
+        return HostCommandResult(command: "portcullis \(arguments.joined(separator: " "))", status: status, standardOutput: process.standardOutput, standardError: process.standardError)
     }
 
     /// The gateway's JSON event lines of kind `event`.

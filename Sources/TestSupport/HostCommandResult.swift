@@ -5,6 +5,13 @@ public struct HostCommandResult: Sendable {
     public let standardOutput: String
     public let standardError: String
 
+    init(command: String, status: ExitStatus, standardOutput: String, standardError: String) {
+        self.command = command
+        self.status = status
+        self.standardOutput = standardOutput
+        self.standardError = standardError
+    }
+
     init(command: String, snapshot: ChildSnapshot) {
         self.command = command
         self.status = snapshot.exitStatus ?? .signalled(0)

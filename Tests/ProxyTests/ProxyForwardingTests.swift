@@ -91,7 +91,8 @@ struct ProxyForwardingTests {
                                                    upstreamConnectTimeout: .seconds(2))
             let recorder = InMemoryProxyRecorder()
             let services = try ProxyServices(configuration: configuration, authenticator: FakeAuthenticator(),
-                                             servingContexts: NoTLS(), recorder: custom ?? recorder, attribution: nil,
+                                             servingContexts: NoTLS(), recorder: custom ?? recorder,
+                                             policy: AccessPolicy(Policy(defaultEffect: .allow)), attribution: nil,
                                              logger: .init(label: "test"))
             let connection = ConnectionContext(id: ConnectionID(1), cluster: cluster, destination: endpoint,
                                                peer: SocketEndpoint(.v4(127, 0, 0, 1), port: 1), caller: Caller(uid: 1000))

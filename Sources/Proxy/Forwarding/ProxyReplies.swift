@@ -31,5 +31,42 @@ enum ProxyReplies {
         Status.badGateway("portcullis: the API server \(destination) failed: \(error)")
     }
 
+    /// `portcullis: delete on namespaces "prod" denied by rule no-delete-prod: <reason>`.
+    static func denied(_ decision: PolicyDecision, _ info: RequestInfo) -> Status {
+        forbidden(info, "portcullis: \(target(info)) denied by \(decision.sourceText)" + (decision.reason.map { ": \($0)" } ?? ""))
+    }
+
+    /// Over the review cap: denied at once.
+    static func reviewFull(_ decision: PolicyDecision, _ info: RequestInfo) -> Status {
+        forbidden(info, "portcullis: \(target(info)) denied: it needs review by \(decision.sourceText), but " + (decision.reason ?? "too many requests are held"))
+    }
+
+    /// A reviewer's denial, or a review that timed out.
+    static func reviewDenied(_ verdict: ReviewVerdict, rule: String, timeout: Duration, _ info: RequestInfo) -> Status {
+        switch verdict {
+        case .timedOut:
+            return forbidden(info, "portcullis: \(target(info)) denied: it was held for review by rule \(rule) and nobody decided within \(timeout)")
+        default:
+            let who = verdict.reviewer.map { "a reviewer (uid \($0))" } ?? "a reviewer"
+            return forbidden(info, "portcullis: \(target(info)) denied by \(who) after review by rule \(rule)" + (verdict.reason.map { ": \($0)" } ?? ""))
+        }
+    }
+
+    /// "delete on namespaces \"prod\"", "create on pods/exec \"web-1\" in namespace \"demo\"", "get on path \"/version\"".
+    static func target(_ info: RequestInfo) -> String {
+        guard info.isResourceRequest else { return "\(info.verb) on path \(goQuote(info.path))" }
+        var resource = info.groupResource.description
+        if !info.subresource.isEmpty { resource += "/\(info.subresource)" }
+        var text = "\(info.verb) on \(resource)"
+        if !info.name.isEmpty { text += " \(goQuote(info.name))" }
+        if !info.namespace.isEmpty, info.resource != "namespaces" { text += " in namespace \(goQuote(info.namespace))" }
+        return text
+    }
+
+    private static func forbidden(_ info: RequestInfo, _ message: String) -> Status {
+        Status(message: message, reason: "Forbidden",
+               details: StatusDetails(name: info.name.isEmpty ? nil : info.name, group: info.apiGroup, kind: info.resource), code: 403)
+    }
+
     static let bodyTooLarge = Status.requestEntityTooLarge("limit is 3145728")
 }

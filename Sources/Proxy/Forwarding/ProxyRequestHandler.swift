@@ -4,7 +4,8 @@ import NIOCore
 import NIOHTTP1
 
 /// Serves one admitted agent connection, one request at a time: attributes and authenticates each
-/// request, records it (and waits until it is recorded), forwards it with the gateway's
+/// request, decides it by policy (holding it for a reviewer when a rule says so), records it (and
+/// waits until it is recorded), forwards it with the gateway's
 /// credential and the verified identity, and answers with the response: an ordinary one once its
 /// record is committed (``HeldResponse``), a long-running one as it arrives, with back-pressure.
 /// An upgrade (WebSocket or SPDY) turns the connection into a recorded byte relay.
@@ -17,6 +18,8 @@ final class ProxyRequestHandler: ChannelInboundHandler, RemovableChannelHandler 
         case receiving(HTTPRequestHead, ByteBuffer, tooLarge: Bool)
         /// Authenticating, recording or connecting: the response has not started.
         case preparing(Exchange)
+        /// Recorded and held until a reviewer decides (``ReviewQueue``).
+        case reviewing(Exchange, ReviewWait)
         case forwarding(Exchange, UpstreamConnection)
         /// The 101 head went out; the switch happens when the upstream response ends.
         case upgrading(Exchange, UpstreamConnection)
@@ -102,7 +105,7 @@ final class ProxyRequestHandler: ChannelInboundHandler, RemovableChannelHandler 
             let handler = bound.value
             switch result {
             case .success(.authenticated(let identity)) where UpstreamRequestBuilder.isHeaderSafe(identity):
-                handler.forward(exchange, info: info, target: target, identity: identity, body: body)
+                handler.admit(exchange, info: info, target: target, identity: identity, body: body)
             case .success(.authenticated):
                 let (status, reason) = ProxyReplies.rejected("the verified identity has no username or contains control characters")
                 handler.reject(exchange, handler.record(exchange, info: info, target: target, identity: nil, body: body),
@@ -121,16 +124,17 @@ final class ProxyRequestHandler: ChannelInboundHandler, RemovableChannelHandler 
 
     /// Records the request and returns the future of its durability.
     func record(_ exchange: Exchange, info: RequestInfo, target: RequestTarget, identity: VerifiedIdentity?,
-                        body: ByteBuffer) -> EventLoopFuture<Void> {
+                body: ByteBuffer, decision: PolicyDecision? = nil) -> EventLoopFuture<Void> {
         let limit = services.configuration.recordedBodyLimit
         let bytes = Array(body.readableBytesView.prefix(limit))
         let objectName = (try? JSONParser.parse(bytes))?[path: "metadata", "name"]?.stringValue
-        let record = RequestRecord(
+        var record = RequestRecord(
             id: exchange.id, connection: connection.id, time: ProxyClock.now(), method: exchange.head.method.rawValue,
             uri: exchange.head.uri, info: info, intent: Intent.describe(info, query: target.query, objectName: objectName),
             auditID: auditID(exchange), userAgent: exchange.head.headers.first(name: "user-agent") ?? "", identity: identity,
             headers: UpstreamRequestBuilder.redactedHeaders(exchange.head.headers, tokenHeader: services.configuration.tokenHeader),
             body: bytes, bodyTruncated: body.readableBytes > limit)
+        record.decision = decision
         return services.recorder.record(.requestReceived(record), on: eventLoop)
     }
 
@@ -175,24 +179,38 @@ final class ProxyRequestHandler: ChannelInboundHandler, RemovableChannelHandler 
         state = .idle
     }
 
+    // MARK: Deciding
+
+    /// Decides an authenticated request by policy: forwards it, denies it, or holds it for review.
+    func admit(_ exchange: Exchange, info: RequestInfo, target: RequestTarget, identity: VerifiedIdentity, body: ByteBuffer) {
+        let request = AccessRequest(username: identity.username, groups: identity.groups, info: info)
+        let decision = services.policy.decide(request, at: ProxyClock.now())
+        switch decision.effect {
+        case .allow:
+            forward(exchange, info: info, target: target, identity: identity, body: body, decision: decision)
+        case .deny:
+            reject(exchange, record(exchange, info: info, target: target, identity: identity, body: body, decision: decision),
+                   status: ProxyReplies.denied(decision, info), reason: decision.description)
+        case .review:
+            hold(exchange, info: info, target: target, identity: identity, body: body, decision: decision)
+        }
+    }
+
     // MARK: Forwarding
 
-    func forward(_ exchange: Exchange, info: RequestInfo, target: RequestTarget, identity: VerifiedIdentity, body: ByteBuffer) {
+    func forward(_ exchange: Exchange, info: RequestInfo, target: RequestTarget, identity: VerifiedIdentity, body: ByteBuffer,
+                 decision: PolicyDecision) {
         var holding = exchange
         holding.holdsResponse = !info.isLongRunning
         let exchange = holding
         state = .preparing(exchange)
         let bound = NIOLoopBound(self, eventLoop: eventLoop)
-        record(exchange, info: info, target: target, identity: identity, body: body).whenComplete { result in
+        record(exchange, info: info, target: target, identity: identity, body: body, decision: decision).whenComplete { result in
             let handler = bound.value
             switch result {
             case .failure(let error):
                 // The recorder keeps the refusal (and the request) until the store is back.
-                let status = ProxyReplies.unrecorded(error)
-                _ = handler.services.recorder.record(.requestRejected(exchange.id, time: ProxyClock.now(), status: status,
-                                                                      reason: "the request could not be recorded: \(error)"),
-                                                     on: handler.eventLoop)
-                handler.writeStatus(status, exchange: exchange)
+                handler.refuseUnrecorded(exchange, error)
             case .success:
                 handler.connectUpstream(exchange, identity: identity, body: body)
             }
@@ -241,6 +259,7 @@ final class ProxyRequestHandler: ChannelInboundHandler, RemovableChannelHandler 
     func channelInactive(context: ChannelHandlerContext) {
         if case .forwarding(_, let upstream) = state { upstream.close() }
         if case .upgrading(_, let upstream) = state { upstream.close() }
+        if case .reviewing(let exchange, let wait) = state { withdraw(exchange, wait) }
         state = .closed
         _ = services.recorder.record(.connectionClosed(connection.id, time: ProxyClock.now()), on: context.eventLoop)
         context.fireChannelInactive()
@@ -254,6 +273,7 @@ final class ProxyRequestHandler: ChannelInboundHandler, RemovableChannelHandler 
     func close(_ context: ChannelHandlerContext) {
         if case .forwarding(_, let upstream) = state { upstream.close() }
         if case .upgrading(_, let upstream) = state { upstream.close() }
+        if case .reviewing(let exchange, let wait) = state { withdraw(exchange, wait) }
         state = .closed
         context.close(promise: nil)
     }

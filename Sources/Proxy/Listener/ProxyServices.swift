@@ -9,6 +9,10 @@ public struct ProxyServices: Sendable {
     public var authenticator: any TokenAuthenticator
     public var servingContexts: any ServingContextSource
     public var recorder: any ProxyRecorder
+    /// The policy in force and the grants; every authenticated request is decided by it.
+    public var policy: AccessPolicy
+    /// Requests held for review.
+    public var reviews: ReviewQueue
     public var attribution: CallerAttribution?
     public var admission: RedirectAdmission
     public var logger: Logger
@@ -16,11 +20,13 @@ public struct ProxyServices: Sendable {
     let pools: UpstreamPools
 
     public init(configuration: ProxyConfiguration, authenticator: any TokenAuthenticator, servingContexts: any ServingContextSource,
-                recorder: any ProxyRecorder, attribution: CallerAttribution?, logger: Logger) throws(RedirectAdmission.ConfigurationError) {
+                recorder: any ProxyRecorder, policy: AccessPolicy, reviews: ReviewQueue = ReviewQueue(), attribution: CallerAttribution?, logger: Logger) throws(RedirectAdmission.ConfigurationError) {
         self.configuration = configuration
         self.authenticator = authenticator
         self.servingContexts = servingContexts
         self.recorder = recorder
+        self.policy = policy
+        self.reviews = reviews
         self.attribution = attribution
         self.logger = logger
         self.admission = try RedirectAdmission(endpoints: configuration.clusters.flatMap(\.endpoints),

@@ -37,6 +37,10 @@ extension ProxyEvent {
                 w.string("user", identity.username)
                 w.stringArray("groups", identity.groups)
             }
+            if let decision = r.decision {
+                w.string("decision", decision.effect.rawValue)
+                w.string("decisionRule", decision.recordedSource)
+            }
         case .requestRejected(let id, let time, let status, let reason):
             w.string("event", "request_rejected")
             w.string("time", time.rfc3339Micro)
@@ -63,6 +67,24 @@ extension ProxyEvent {
             w.string("request", id.description)
             w.string("direction", direction.rawValue)
             w.int("bytes", Int64(bytes.count))
+        case .reviewDecided(let id, let time, let verdict):
+            w.string("event", "review_decided")
+            w.string("time", time.rfc3339Micro)
+            w.string("request", id.description)
+            w.string("outcome", verdict.outcome)
+            if let uid = verdict.reviewer { w.int("reviewer", Int64(uid)) }
+        case .grantIssued(let grant):
+            w.string("event", "grant_issued")
+            w.string("time", grant.createdAt.rfc3339Micro)
+            w.string("grant", grant.id)
+            w.string("subject", grant.subject.description)
+            w.string("expires", grant.expiresAt.rfc3339Micro)
+            w.int("by", Int64(grant.createdBy))
+        case .grantRevoked(let id, let time, let uid, _):
+            w.string("event", "grant_revoked")
+            w.string("time", time.rfc3339Micro)
+            w.string("grant", id)
+            w.int("by", Int64(uid))
         }
         return w.finish()
     }

@@ -43,6 +43,9 @@ public struct RequestRecord: Sendable, Hashable {
     public var headers: [(name: String, value: String)]
     public var body: [UInt8]
     public var bodyTruncated: Bool
+    /// What policy decided; nil when the request was refused before a decision (no identity).
+    /// A `review` decision is final only with the request's ``ProxyEvent/reviewDecided(_:time:verdict:)``.
+    public var decision: PolicyDecision? = nil
 
     public static func == (a: RequestRecord, b: RequestRecord) -> Bool { a.id == b.id }
     public func hash(into hasher: inout Hasher) { hasher.combine(id) }
@@ -68,6 +71,12 @@ public enum ProxyEvent: Sendable {
     case responseCompleted(RequestID, time: KubeTime, bytes: Int)
     /// After a 101, the raw bytes of the upgraded connection (WebSocket or SPDY frames).
     case streamData(RequestID, time: KubeTime, direction: StreamDirection, bytes: [UInt8])
+    /// How a request held for review ended. An approval must be durable before it is forwarded.
+    case reviewDecided(RequestID, time: KubeTime, verdict: ReviewVerdict)
+    /// A grant was made; must be durable before it is in force.
+    case grantIssued(Grant)
+    /// A grant was ended early by `uid`; must be durable before the caller is told.
+    case grantRevoked(id: String, time: KubeTime, by: UInt32, reason: String?)
 }
 
 /// Where the proxy's events go. The Store implements it (durably, with group commit); until then

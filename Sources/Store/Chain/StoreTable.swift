@@ -59,9 +59,21 @@ public struct StoreTable: Sendable, Hashable, CustomStringConvertible {
         "at", "began_at", "cause", "refused", "recovered", "lost",
     ])
 
+    public static let reviews = StoreTable("reviews", time: "at", record: "request_id", [
+        "request_id", "at", "outcome", "decision", "reviewer_uid", "reason",
+    ])
+    public static let grants = StoreTable("grants", time: "created_at", record: "id", [
+        "id", "created_at", "expires_at", "created_by_uid", "subject_kind", "subject", "verbs", "api_groups", "resources",
+        "namespaces", "names", "non_resource_urls", "reason",
+    ])
+    public static let grantRevocations = StoreTable("grant_revocations", time: "at", record: "grant_id", [
+        "grant_id", "at", "revoked_by_uid", "reason",
+    ])
+
     /// Every chained table, in ``StoreSchema/chainedTables`` order.
     public static let all: [StoreTable] = [
         connections, connectionEnds, requests, responses, streamEvents, guardEvents, tamperEvents, checkpoints, storeOutages,
+        reviews, grants, grantRevocations,
     ]
 
     public static func named(_ name: String) -> StoreTable? { all.first { $0.name == name } }

@@ -106,6 +106,11 @@ public struct AuditExporter: Sendable {
         if let decision = r.decision { a["portcullis.io/decision"] = decision }
         if let rule = r.decisionRule { a["portcullis.io/decision-rule"] = rule }
         if let reason = r.decisionReason { a["portcullis.io/decision-reason"] = reason }
+        if let review = r.review {
+            a["portcullis.io/review"] = review.outcome
+            if let uid = review.reviewerUID { a["portcullis.io/reviewer-uid"] = String(uid) }
+            if let reason = review.reason { a["portcullis.io/review-reason"] = reason }
+        }
         if let response = r.response, response.rejected {
             a["portcullis.io/rejected"] = "true"
             if let reason = response.reason { a["portcullis.io/rejected-reason"] = reason }

@@ -61,12 +61,13 @@ struct Clauses {
         }
         let outcomes = filter.requestOutcomes
         if !outcomes.isEmpty {
+            let d = RequestOutcome.decisionSQL
             let conditions = outcomes.map { outcome -> String in
                 switch outcome {
-                case .denied: return "r.decision = 'deny'"
-                case .rejected: return "(r.decision IS NOT 'deny' AND p.rejected = 1)"
-                case .allowed: return "(r.decision IS NOT 'deny' AND p.rejected = 0)"
-                case .unanswered: return "(r.decision IS NOT 'deny' AND p.request_id IS NULL)"
+                case .denied: return "\(d) = 'deny'"
+                case .rejected: return "(\(d) IS NOT 'deny' AND p.rejected = 1)"
+                case .allowed: return "(\(d) IS NOT 'deny' AND p.rejected = 0)"
+                case .unanswered: return "(\(d) IS NOT 'deny' AND p.request_id IS NULL)"
                 }
             }
             add("(" + conditions.joined(separator: " OR ") + ")")

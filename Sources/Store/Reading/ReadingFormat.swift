@@ -62,16 +62,16 @@ public enum ReadingFormat {
 }
 
 /// Columns padded to their widest cell, two spaces apart; the last column is not padded.
-struct TextTable {
-    var header: [String]
+public struct TextTable {
+    public var header: [String]
     var rows: [[String]] = []
 
-    init(_ header: [String]) { self.header = header }
+    public init(_ header: [String]) { self.header = header }
 
-    mutating func add(_ row: [String]) { rows.append(row) }
+    public mutating func add(_ row: [String]) { rows.append(row) }
 
     /// The header line, then one line per row.
-    func lines() -> [String] {
+    public func lines() -> [String] {
         let all = [header] + rows
         var widths = Array(repeating: 0, count: header.count)
         for row in all {

@@ -99,6 +99,15 @@ public enum ReadingJSON {
         w.stringOmitEmpty("decision", r.decision)
         w.stringOmitEmpty("decisionRule", r.decisionRule)
         w.stringOmitEmpty("decisionReason", r.decisionReason)
+        if let review = r.review {
+            w.object("review") { v in
+                v.string("at", ReadingFormat.time(review.at))
+                v.string("outcome", review.outcome)
+                v.stringOmitEmpty("decision", review.decision)
+                if let uid = review.reviewerUID { v.int("reviewerUID", uid) }
+                v.stringOmitEmpty("reason", review.reason)
+            }
+        }
         w.string("outcome", r.outcome.rawValue)
         if let response = r.response {
             w.int("status", Int64(response.statusCode))

@@ -32,6 +32,8 @@ public struct RecordedRequest: Sendable, Hashable {
     public var decision: String?
     public var decisionRule: String?
     public var decisionReason: String?
+    /// For a request held for review: how the review ended.
+    public var review: RecordedReview?
     public var response: RecordedResponse?
     /// Present when the request has stream events.
     public var stream: StreamSummary?
@@ -80,7 +82,10 @@ public struct RecordedRequest: Sendable, Hashable {
 
     public var reference: RecordReference { .request(id) }
 
-    public var outcome: RequestOutcome { RequestOutcome.classify(decision: decision, rejected: response?.rejected) }
+    /// The decision that stood: a review's, else the policy's.
+    public var finalDecision: String? { review?.decision ?? decision }
+
+    public var outcome: RequestOutcome { RequestOutcome.classify(decision: finalDecision, rejected: response?.rejected) }
 
     /// The request as kube-apiserver's RequestInfo states it, rebuilt from the recorded columns.
     public var info: RequestInfo {

@@ -22,6 +22,11 @@ public enum RequestOutcome: String, Sendable, Hashable, CaseIterable, Comparable
         }
     }
 
+    /// The final decision of `requests r` joined with `reviews v` (see ``reviewJoin``): a
+    /// reviewer's (or the timeout's) for a held request, else the policy's.
+    static let decisionSQL = "COALESCE(v.decision, r.decision)"
+    static let reviewJoin = "LEFT JOIN reviews v ON v.request_id = r.id"
+
     static func classify(decision: String?, rejected: Bool?) -> RequestOutcome {
         if decision == "deny" { return .denied }
         switch rejected {

@@ -46,12 +46,15 @@ enum RowDecoding {
             CASE WHEN \(b) THEN p.headers END AS response_headers, \
             CASE WHEN \(b) OR p.status_code >= 400 OR p.rejected = 1 THEN p.body END AS response_body, \
             p.body_truncated AS response_body_truncated, p.bytes, p.rejected, p.reason AS response_reason, \
-            c.peer, c.caller_address, c.cluster
+            c.peer, c.caller_address, c.cluster, \
+            v.request_id AS review_request_id, v.at AS reviewed_at, v.outcome AS review_outcome, v.decision AS review_decision, \
+            v.reviewer_uid, v.reason AS review_reason
             """
     }
 
     static let requestFrom = """
-        requests r LEFT JOIN responses p ON p.request_id = r.id LEFT JOIN connections c ON c.id = r.connection_id
+        requests r LEFT JOIN responses p ON p.request_id = r.id LEFT JOIN connections c ON c.id = r.connection_id \
+        LEFT JOIN reviews v ON v.request_id = r.id
         """
 
     static func request(_ row: Row) -> RecordedRequest {
@@ -67,7 +70,12 @@ enum RowDecoding {
                                         bodyTruncated: row["response_body_truncated"], bytes: row["bytes"], rejected: row["rejected"],
                                         reason: row["response_reason"])
         }
-        return RecordedRequest(seq: row["seq"], id: row["id"], connectionID: row["connection_id"], receivedAt: row["received_at"],
+        var review: RecordedReview?
+        if (row["review_request_id"] as Int64?) != nil {
+            review = RecordedReview(at: row["reviewed_at"], outcome: row["review_outcome"], decision: row["review_decision"],
+                                    reviewerUID: row["reviewer_uid"], reason: row["review_reason"])
+        }
+        var request = RecordedRequest(seq: row["seq"], id: row["id"], connectionID: row["connection_id"], receivedAt: row["received_at"],
                                method: row["method"], uri: row["uri"], verb: row["verb"], apiGroup: row["api_group"],
                                apiVersion: row["api_version"], resource: row["resource"], subresource: row["subresource"],
                                namespace: row["namespace"], name: row["name"], isResourceRequest: row["is_resource_request"],
@@ -76,6 +84,8 @@ enum RowDecoding {
                                bodyTruncated: row["body_truncated"], decision: row["decision"], decisionRule: row["decision_rule"],
                                decisionReason: row["decision_reason"], response: response, peer: row["peer"],
                                callerAddress: row["caller_address"], cluster: row["cluster"])
+        request.review = review
+        return request
     }
 
     static func streamEvent(_ row: Row) -> StreamEventRecord {

@@ -6,10 +6,12 @@ public enum StoreReadError: Error, Sendable, Hashable, CustomStringConvertible {
     case unreadable(path: String, message: String)
     /// A SQLite database, but not one holding the recording's schema.
     case notAStore(path: String)
+    /// A recording whose schema is older than the reader's.
+    case outdated(path: String, missing: String)
 
     public var path: String {
         switch self {
-        case .missing(let path), .unreadable(let path, _), .notAStore(let path): return path
+        case .missing(let path), .unreadable(let path, _), .notAStore(let path), .outdated(let path, _): return path
         }
     }
 
@@ -21,6 +23,8 @@ public enum StoreReadError: Error, Sendable, Hashable, CustomStringConvertible {
             return "cannot open the store \(path): \(message)"
         case .notAStore(let path):
             return "cannot open the store \(path): it is not a Portcullis recording (no recording schema)"
+        case .outdated(let path, let missing):
+            return "cannot read the store \(path): its schema predates this portcullis (it lacks \"\(missing)\"); running portcullis up once upgrades it"
         }
     }
 }

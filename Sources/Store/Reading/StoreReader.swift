@@ -17,7 +17,12 @@ public struct StoreReader: Sendable {
         self.path = path
     }
 
-    /// The migration the reading queries are written against.
+    /// Reads the store a writer has open (the gateway's own view, such as its grants at start).
+    public init(_ database: StoreDatabase) {
+        self.init(database: database.pool, path: database.path)
+    }
+
+    /// The migration that makes a file a recording.
     public static let requiredMigration = "v1: the recording"
 
     /// Opens the store at `path` read-only and checks that it holds the recording. Never creates
@@ -43,6 +48,10 @@ public struct StoreReader: Sendable {
             throw .unreadable(path: path, message: "\(error)")
         }
         guard applied.contains(requiredMigration) else { throw .notAStore(path: path) }
+        // The reading queries are written against the newest schema.
+        if let missing = StoreSchema.migrator().migrations.first(where: { !applied.contains($0) }) {
+            throw .outdated(path: path, missing: missing)
+        }
         return StoreReader(database: pool, path: path)
     }
 

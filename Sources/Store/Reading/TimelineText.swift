@@ -84,7 +84,7 @@ public enum TimelineText {
 
     static func requestRow(_ r: RecordedRequest) -> [String] {
         [ReadingFormat.time(r.receivedAt), r.reference.description, r.response.map { String($0.statusCode) } ?? "-",
-         r.latency.map(ReadingFormat.duration) ?? "-", r.outcome.rawValue, r.decision ?? "-", r.identity?.username ?? "-", r.intent]
+         r.latency.map(ReadingFormat.duration) ?? "-", r.outcome.rawValue, r.finalDecision ?? r.decision ?? "-", r.identity?.username ?? "-", r.intent]
     }
 
     /// The lines under a request: why it was refused, the error, its stream, and bodies.
@@ -153,11 +153,19 @@ public enum TimelineText {
         return text
     }
 
+    /// "deny by rule no-delete-prod: <reason>", "allow by grant g-1a2b3c4d: <reason>",
+    /// "review by rule deletes-need-review, then approved by uid 0".
     static func decisionText(_ r: RecordedRequest) -> String? {
         guard let decision = r.decision else { return nil }
         var text = decision
-        if let rule = r.decisionRule { text += " by rule \(rule)" }
+        switch r.decisionRule {
+        case nil: break
+        case "default"?: text += " by the default effect"
+        case let rule? where rule.hasPrefix("grant:"): text += " by grant \(rule.dropFirst("grant:".count))"
+        case let rule?: text += " by rule \(rule)"
+        }
         if let reason = r.decisionReason { text += ": \(reason)" }
+        if let review = r.review { text += ", then \(review.text)" } else if decision == "review" { text += ", not decided" }
         return text
     }
 

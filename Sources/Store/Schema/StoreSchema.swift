@@ -15,7 +15,8 @@ import GRDB
 public enum StoreSchema {
     /// The chained tables, in the order their columns are defined below.
     public static let chainedTables = ["connections", "connection_ends", "requests", "responses", "stream_events",
-                                       "guard_events", "tamper_events", "checkpoints", "store_outages"]
+                                       "guard_events", "tamper_events", "checkpoints", "store_outages", "reviews",
+                                       "grants", "grant_revocations"]
 
     public static func migrator() -> DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -138,6 +139,44 @@ public enum StoreSchema {
                     refused INTEGER NOT NULL,            -- records whose callers were told they failed
                     recovered INTEGER NOT NULL,          -- of those, kept in memory and written now
                     lost INTEGER NOT NULL                -- kept nowhere: the backlog was full
+                )
+                """)
+        }
+        migrator.registerMigration("v3: policy") { db in
+            // How a request that a `review` rule held ended. The request's own row says
+            // decision = 'review'; this row gives the final decision.
+            try db.execute(sql: """
+                CREATE TABLE reviews (
+                    seq INTEGER PRIMARY KEY, hash BLOB NOT NULL,
+                    request_id INTEGER NOT NULL UNIQUE,
+                    at INTEGER NOT NULL,
+                    outcome TEXT NOT NULL,               -- 'approved' | 'denied' | 'timed_out' | 'withdrawn'
+                    decision TEXT,                       -- 'allow' | 'deny'; NULL when withdrawn
+                    reviewer_uid INTEGER,                -- the local uid that approved or denied
+                    reason TEXT
+                )
+                """)
+            // A time-boxed allow; selectors are JSON arrays of strings, empty for "any".
+            try db.execute(sql: """
+                CREATE TABLE grants (
+                    seq INTEGER PRIMARY KEY, hash BLOB NOT NULL,
+                    id TEXT NOT NULL UNIQUE,             -- g-1a2b3c4d
+                    created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL,
+                    created_by_uid INTEGER NOT NULL,
+                    subject_kind TEXT NOT NULL,          -- 'user' | 'group'
+                    subject TEXT NOT NULL,
+                    verbs TEXT NOT NULL, api_groups TEXT NOT NULL, resources TEXT NOT NULL,
+                    namespaces TEXT NOT NULL, names TEXT NOT NULL, non_resource_urls TEXT NOT NULL,
+                    reason TEXT NOT NULL
+                )
+                """)
+            try db.execute(sql: """
+                CREATE TABLE grant_revocations (
+                    seq INTEGER PRIMARY KEY, hash BLOB NOT NULL,
+                    grant_id TEXT NOT NULL UNIQUE,
+                    at INTEGER NOT NULL,
+                    revoked_by_uid INTEGER NOT NULL,
+                    reason TEXT
                 )
                 """)
         }

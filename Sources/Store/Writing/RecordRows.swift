@@ -63,7 +63,38 @@ enum RecordRows {
             row["issuer"] = .text(identity.issuer)
             row["subject"] = .text(identity.subject)
         }
+        if let decision = record.decision {
+            row["decision"] = .text(decision.effect.rawValue)
+            row["decision_rule"] = .text(decision.recordedSource)
+            row["decision_reason"] = StoreValue(decision.reason)
+        }
         return row
+    }
+
+    static func review(request: Int64, time: KubeTime, verdict: ReviewVerdict) -> StoreRow {
+        StoreRow(.reviews, [
+            "request_id": .integer(request), "at": .integer(time.microseconds), "outcome": .text(verdict.outcome),
+            "decision": StoreValue(verdict.effect?.rawValue), "reviewer_uid": StoreValue(verdict.reviewer.map(Int64.init)),
+            "reason": StoreValue(verdict.reason),
+        ])
+    }
+
+    static func grant(_ grant: Grant) -> StoreRow {
+        StoreRow(.grants, [
+            "id": .text(grant.id), "created_at": .integer(grant.createdAt.microseconds), "expires_at": .integer(grant.expiresAt.microseconds),
+            "created_by_uid": .integer(Int64(grant.createdBy)), "subject_kind": .text(grant.subject.kind),
+            "subject": .text(grant.subject.name), "verbs": .text(jsonArray(grant.verbs)), "api_groups": .text(jsonArray(grant.apiGroups)),
+            "resources": .text(jsonArray(grant.resources)), "namespaces": .text(jsonArray(grant.namespaces)),
+            "names": .text(jsonArray(grant.names)), "non_resource_urls": .text(jsonArray(grant.nonResourceURLs)),
+            "reason": .text(grant.reason),
+        ])
+    }
+
+    static func grantRevocation(id: String, time: KubeTime, by uid: UInt32, reason: String?) -> StoreRow {
+        StoreRow(.grantRevocations, [
+            "grant_id": .text(id), "at": .integer(time.microseconds), "revoked_by_uid": .integer(Int64(uid)),
+            "reason": StoreValue(reason),
+        ])
     }
 
     static func response(request: Int64, startedAt: KubeTime?, completedAt: KubeTime, status: Int,

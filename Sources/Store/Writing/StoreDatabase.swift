@@ -86,6 +86,9 @@ public final class StoreDatabase: Sendable {
             guard applied.contains("v1: the recording") else {
                 throw StoreOpenError.incompatible(path: path, reason: "it is not a Portcullis recording (no recording schema)")
             }
+            if let missing = StoreSchema.migrator().migrations.first(where: { !applied.contains($0) }) {
+                throw StoreOpenError.incompatible(path: path, reason: "its schema predates this portcullis (it lacks \"\(missing)\"); running portcullis up once upgrades it")
+            }
         } catch let error as StoreOpenError {
             throw error
         } catch {

@@ -94,6 +94,12 @@ public final class StoreRecorder: ProxyRecorder, InterceptRecorder {
                 return response.stream(bytes, direction: direction, time: time, request: request)
             }
             return append(rows, on: eventLoop)
+        case .reviewDecided(let id, let time, let verdict):
+            return append([RecordRows.review(request: identifiers.request(id), time: time, verdict: verdict)], on: eventLoop)
+        case .grantIssued(let grant):
+            return append([RecordRows.grant(grant)], on: eventLoop)
+        case .grantRevoked(let id, let time, let uid, let reason):
+            return append([RecordRows.grantRevocation(id: id, time: time, by: uid, reason: reason)], on: eventLoop)
         }
     }
 

@@ -16,4 +16,6 @@ enum PortcullisExit {
     static let badArgument = ExitCode(2)
     /// The store could not be opened, read or written (or an output file written).
     static let storeUnavailable = ExitCode(3)
+    /// The admin socket refused the caller: neither root nor in the admin group.
+    static let notPermitted = ExitCode(4)
 }

@@ -25,7 +25,19 @@ struct InitCommand: ParsableCommand {
         let configuration = try config.load()
         let uid = configuration.intercept.gatewayUID
         let gid = try ensureUser(uid: uid, home: configuration.stateDirectory)
-        try ensureDirectory(configuration.stateDirectory, mode: 0o750, uid: uid, gid: gid)
+        let adminGroup: UInt32?
+        do {
+            adminGroup = try PolicyAssembly.admin(configuration).adminGroup
+        } catch {
+            Console.error(error.description)
+            throw PortcullisExit.configuration
+        }
+        let socketDirectory = (configuration.adminSocketPath as NSString).deletingLastPathComponent
+        // Admin group members must pass through the state directory to the socket (not list it).
+        let passable = adminGroup != nil && socketDirectory.hasPrefix(configuration.stateDirectory + "/")
+        try ensureDirectory(configuration.stateDirectory, mode: passable ? 0o751 : 0o750, uid: uid, gid: gid)
+        // The admin socket's directory: setgid with the admin group, so the socket gets that group.
+        try ensureDirectory(socketDirectory, mode: adminGroup == nil ? 0o700 : 0o2750, uid: uid, gid: adminGroup ?? gid)
         // The recording's directory, when it is elsewhere and missing; an existing one is left as it is.
         let storeDirectory = (configuration.storePath as NSString).deletingLastPathComponent
         if !FileManager.default.fileExists(atPath: storeDirectory) {
@@ -37,6 +49,7 @@ struct InitCommand: ParsableCommand {
               gateway uid:      \(uid)
               state directory:  \(configuration.stateDirectory)
               recording:        \(configuration.storePath) (created by portcullis up; read it with portcullis sessions)
+              admin socket:     \(configuration.adminSocketPath) (for root\(adminGroup.map { " and gid \($0)" } ?? ""); created by portcullis up)
             \(configuration.tls.map { "  gateway CA:       \($0.caCertificate) (give this certificate to the agents' kubeconfigs, or use an intermediate of the cluster CA)" } ?? "  gateway CA:       not configured (add a tls section)")
             Next: start the gateway as uid \(uid) with CAP_NET_ADMIN and CAP_NET_RAW: portcullis up --config \(config.path)
             """)

@@ -9,7 +9,7 @@ import Proxy
 enum ProxyAssembly {
     /// The proxy's services, and the OIDC authenticator (to load the issuers' keys at start-up).
     static func services(_ configuration: GatewayConfiguration, endpoints: ResolvedEndpoints, recorder: any ProxyRecorder,
-                         group: any EventLoopGroup, logger: Logger) throws -> (ProxyServices, OIDCAuthenticator) {
+                         policy: AccessPolicy, reviews: ReviewQueue, group: any EventLoopGroup, logger: Logger) throws -> (ProxyServices, OIDCAuthenticator) {
         let path = configuration.path
         guard let tls = configuration.tls else { throw fail(path, "tls", "the section is required to run the gateway (the CA that signs the certificates agents see)") }
         guard let authentication = configuration.authentication else {
@@ -45,7 +45,8 @@ enum ProxyAssembly {
         if attribution == nil { logger.warning("sock_diag is unavailable: connections are recorded without their caller's uid") }
         do {
             let services = try ProxyServices(configuration: proxy, authenticator: authenticator, servingContexts: store,
-                                             recorder: recorder, attribution: attribution, logger: logger)
+                                             recorder: recorder, policy: policy, reviews: reviews, attribution: attribution,
+                                             logger: logger)
             return (services, authenticator)
         } catch {
             throw fail(path, "clusters", "\(error)")

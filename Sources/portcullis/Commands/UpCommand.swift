@@ -41,6 +41,20 @@ struct UpCommand: AsyncParsableCommand {
             throw PortcullisExit.system
         }
         logger.notice("recording to \(configuration.storePath)")
+        // 0b. The policy and the grants: nothing is forwarded without a decision.
+        let access: AccessPolicy
+        let adminConfiguration: AdminConfiguration
+        do {
+            access = try PolicyAssembly.access(configuration, store: store.database)
+            adminConfiguration = try PolicyAssembly.admin(configuration)
+        } catch {
+            store.close()
+            Console.error(error.description)
+            throw PortcullisExit.configuration
+        }
+        logger.notice("policy loaded", metadata: ["file": "\(access.status.source)", "rules": "\(access.status.ruleCount)",
+                                                  "grants": "\(access.grants.active(at: access.status.loadedAt).count)"])
+        let reviews = ReviewQueue()
         let writer = JSONLineWriter()
         let recorder = JSONLinesInterceptRecorder(writer: writer, next: storeRecorder)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: NIOCore.System.coreCount)
@@ -54,18 +68,28 @@ struct UpCommand: AsyncParsableCommand {
         }
         // 2. The proxy: steered connections have somewhere to go before the rules steer them.
         let proxy: GatewayProxy
+        let proxyRecorder = JSONLinesProxyRecorder(writer: writer, next: storeRecorder)
+        let adminServer = AdminServer(service: AdminService(policy: access, reviews: reviews, recorder: proxyRecorder),
+                                      configuration: adminConfiguration, group: group, logger: Logger(label: "portcullis.admin"))
         do {
             let (services, authenticator) = try ProxyAssembly.services(configuration, endpoints: renderer.endpoints,
-                                                                       recorder: JSONLinesProxyRecorder(writer: writer, next: storeRecorder),
+                                                                       recorder: proxyRecorder, policy: access, reviews: reviews,
                                                                        group: group,
                                                                        logger: Logger(label: "portcullis.proxy"))
             proxy = GatewayProxy(services: services, group: group)
             try await proxy.start()
+            do {
+                try await adminServer.start()
+            } catch {
+                await proxy.stop()
+                throw error
+            }
             // Not fatal: until an issuer's keys load, its tokens are refused (fail closed) and retried.
             for (issuer, problem) in await authenticator.refreshKeys().sorted(by: { $0.key < $1.key }) {
                 logger.warning("cannot load the signing keys of an issuer yet", metadata: ["issuer": "\(issuer)", "error": "\(problem)"])
             }
         } catch let error as ConfigurationError {
+            await adminServer.stop()
             queueGuard.stop()
             store.close()
             Console.error(error.description)
@@ -77,10 +101,16 @@ struct UpCommand: AsyncParsableCommand {
             throw PortcullisExit.system
         }
         logger.notice("proxy listening", metadata: ["port": "\(intercept.proxyPort)"])
+        logger.notice("admin socket listening", metadata: ["socket": "\(adminConfiguration.socketPath)",
+                                                           "allowed": "\(adminConfiguration.allowedText)"])
+        let reloader = PolicyReloader(path: access.status.source, access: access, logger: Logger(label: "portcullis.policy"))
+        reloader.start()
         // 3. The rules.
         do {
             try RuleInstaller(renderer: renderer, backend: backend).apply(killExisting: true, recorder: recorder)
         } catch {
+            reloader.stop()
+            await adminServer.stop()
             await proxy.stop()
             queueGuard.stop()
             store.close()
@@ -94,6 +124,8 @@ struct UpCommand: AsyncParsableCommand {
         writer.write(Array("{\"event\":\"ready\",\"proxyPort\":\(intercept.proxyPort),\"queue\":\(intercept.queueNumber)}".utf8))
         await TerminationSignal.wait()
         watch.stop()
+        reloader.stop()
+        await adminServer.stop()
         await proxy.stop()
         queueGuard.stop()
         // After the proxy and the guard: their last events are committed before the file closes.

@@ -14,12 +14,18 @@ struct GatewayConfiguration {
     var tls: TLSSection?
     var authentication: AuthenticationConfiguration?
     var store = StoreSection()
+    var policy: PolicySection?
+    var admin = AdminSection()
+
+    /// The admin socket.
+    var adminSocketPath: String { admin.socket ?? stateDirectory + "/admin/admin.sock" }
 
     /// The recording's SQLite file.
     var storePath: String { store.path ?? stateDirectory + "/recording.sqlite" }
 
     static func load(path: String) throws(ConfigurationError) -> GatewayConfiguration {
-        let root = try YAMLValue.load(path: path).mapping(allowed: ["gateway", "clusters", "tls", "authentication", "store"])
+        let root = try YAMLValue.load(path: path).mapping(allowed: ["gateway", "clusters", "tls", "authentication", "store", "policy",
+                                                                        "admin"])
         guard let gatewayNode = root["gateway"] else {
             throw ConfigurationError(file: path, line: nil, field: "gateway", message: "required section is missing")
         }
@@ -83,6 +89,8 @@ struct GatewayConfiguration {
         if let v = root["tls"] { configuration.tls = try TLSSection.read(v) }
         if let v = root["authentication"] { configuration.authentication = try AuthenticationConfiguration.read(v) }
         if let v = root["store"] { configuration.store = try StoreSection.read(v) }
+        if let v = root["policy"] { configuration.policy = try PolicySection.read(v) }
+        if let v = root["admin"] { configuration.admin = try AdminSection.read(v) }
         return configuration
     }
 }

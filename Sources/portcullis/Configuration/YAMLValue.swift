@@ -55,15 +55,29 @@ struct YAMLValue {
         } catch {
             throw ConfigurationError(file: path, line: nil, field: "", message: "cannot read the file: \(error.localizedDescription)")
         }
+        return try parse(text, file: path)
+    }
+
+    /// Parses `text`, read from `file`.
+    static func parse(_ text: String, file: String) throws(ConfigurationError) -> YAMLValue {
         do {
             guard let node = try Yams.compose(yaml: text) else {
-                throw ConfigurationError(file: path, line: nil, field: "", message: "the file is empty")
+                throw ConfigurationError(file: file, line: nil, field: "", message: "the file is empty")
             }
-            return YAMLValue(node: node, path: "", file: path)
+            return YAMLValue(node: node, path: "", file: file)
         } catch let error as ConfigurationError {
             throw error
+        } catch let error as YamlError {
+            throw ConfigurationError(file: file, line: Self.line(of: error), field: "", message: "not valid YAML: \(error)")
         } catch {
-            throw ConfigurationError(file: path, line: nil, field: "", message: "not valid YAML: \(error)")
+            throw ConfigurationError(file: file, line: nil, field: "", message: "not valid YAML: \(error)")
+        }
+    }
+
+    private static func line(of error: YamlError) -> Int? {
+        switch error {
+        case .scanner(_, _, let mark, _), .parser(_, _, let mark, _), .composer(_, _, let mark, _): return mark.line
+        default: return nil
         }
     }
 }

@@ -1,0 +1,43 @@
+/// How a held request ended.
+public enum ReviewVerdict: Sendable, Hashable {
+    case approved(by: UInt32, reason: String?)
+    case denied(by: UInt32, reason: String?)
+    /// Nobody decided in time: a denial.
+    case timedOut
+    /// The client closed its connection while it waited; nothing was forwarded.
+    case withdrawn
+
+    /// As recorded: `approved`, `denied`, `timed_out`, `withdrawn`.
+    public var outcome: String {
+        switch self {
+        case .approved: "approved"
+        case .denied: "denied"
+        case .timedOut: "timed_out"
+        case .withdrawn: "withdrawn"
+        }
+    }
+
+    /// The effect it amounts to; nil for a withdrawn request.
+    public var effect: PolicyEffect? {
+        switch self {
+        case .approved: .allow
+        case .denied, .timedOut: .deny
+        case .withdrawn: nil
+        }
+    }
+
+    /// The reviewer's local uid.
+    public var reviewer: UInt32? {
+        switch self {
+        case .approved(let uid, _), .denied(let uid, _): uid
+        case .timedOut, .withdrawn: nil
+        }
+    }
+
+    public var reason: String? {
+        switch self {
+        case .approved(_, let reason), .denied(_, let reason): reason
+        case .timedOut, .withdrawn: nil
+        }
+    }
+}
