@@ -13,7 +13,6 @@ public enum BodySummary {
         var head = [kind, object["apiVersion"]?.stringValue, object["metadata"]?[path: "name"]?.stringValue]
             .compactMap { $0 }.joined(separator: " ")
         if let namespace = object["metadata"]?[path: "namespace"]?.stringValue { head += " in \(namespace)" }
-        if head.isEmpty { head = kind == nil ? "a patch" : "" }
         parts.append(head)
         if kind == "DeleteOptions" {
             let options = ["propagationPolicy", "gracePeriodSeconds", "dryRun"].compactMap { key -> String? in
