@@ -45,7 +45,7 @@ enum ProxyReplies {
     static func reviewDenied(_ verdict: ReviewVerdict, rule: String, timeout: Duration, _ info: RequestInfo) -> Status {
         switch verdict {
         case .timedOut:
-            return forbidden(info, "portcullis: \(target(info)) denied: it was held for review by rule \(rule) and nobody decided within \(durationText(timeout))")
+            return forbidden(info, "portcullis: \(target(info)) denied: it was held for review by rule \(rule) and nobody decided within \(DurationWords.text(timeout))")
         default:
             let who = verdict.reviewer.map { "a reviewer (uid \($0))" } ?? "a reviewer"
             return forbidden(info, "portcullis: \(target(info)) denied by \(who) after review by rule \(rule)" + (verdict.reason.map { ": \($0)" } ?? ""))
@@ -61,17 +61,6 @@ enum ProxyReplies {
         if !info.name.isEmpty { text += " \(goQuote(info.name))" }
         if !info.namespace.isEmpty, info.resource != "namespaces" { text += " in namespace \(goQuote(info.namespace))" }
         return text
-    }
-
-    /// "90s" → "1m30s", as operators write durations.
-    static func durationText(_ duration: Duration) -> String {
-        var seconds = duration.components.seconds
-        var text = ""
-        for (unit, size) in [("h", Int64(3600)), ("m", Int64(60))] where seconds >= size {
-            text += "\(seconds / size)\(unit)"
-            seconds %= size
-        }
-        return text.isEmpty || seconds > 0 ? text + "\(seconds)s" : text
     }
 
     private static func forbidden(_ info: RequestInfo, _ message: String) -> Status {

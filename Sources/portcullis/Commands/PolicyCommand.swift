@@ -66,7 +66,7 @@ struct PolicyCheckCommand: ParsableCommand {
         let (path, policy) = try options.load()
         let effects = PolicyEffect.allCases.map { effect in "\(policy.rules.filter { $0.effect == effect }.count) \(effect.rawValue)" }
         print("\(path): valid: \(policy.rules.count) rules (\(effects.joined(separator: ", "))); default effect \(policy.defaultEffect.rawValue); "
-              + "review waits \(policy.review.timeout), at most \(policy.review.maxHeld) held")
+              + "review waits \(DurationWords.text(policy.review.timeout)), at most \(policy.review.maxHeld) held")
     }
 }
 
@@ -110,7 +110,7 @@ struct PolicyExplainCommand: ParsableCommand {
         }
         if let reason = decision.reason { print("reason:   \(reason)") }
         if decision.effect == .review {
-            print("review:   held for up to \(policy.review.timeout) until approved (portcullis approve) or denied")
+            print("review:   held for up to \(DurationWords.text(policy.review.timeout)) until approved (portcullis approve) or denied")
         }
     }
 
