@@ -170,12 +170,42 @@ clusters:
     endpoints: ["$CLUSTER_IP:6443"]
     caFile: $GW/cluster-ca.crt
     tokenFile: $GW/cluster.token
+policy:
+  file: $GW/policy.yaml
 YAML
 CONFIG="$GW/portcullis.yaml"
+# The policy (docs/policy.md): the first matching rule decides; what none matches is denied.
+cat >"$GW/policy.yaml" <<'YAML'
+defaultEffect: deny
+review:
+  timeout: 5m
+  maxHeld: 4
+rules:
+  - id: no-delete-namespaces
+    effect: deny
+    verbs: [delete, deletecollection]
+    resources: [namespaces]
+    reason: namespaces are never deleted through the gateway
+  - id: deletes-need-review
+    effect: review
+    verbs: [delete, deletecollection]
+    reason: deletes wait for the on-call engineer
+  - id: agents-work-in-demo
+    effect: allow
+    subjects: {groups: ["oidc:ai-agents"]}
+    namespaces: [demo]
+  - id: agents-read-and-set-up
+    effect: allow
+    subjects: {groups: ["oidc:ai-agents"]}
+    verbs: [get, list, watch, create, patch]
+YAML
+chmod 644 "$GW/policy.yaml"
 STORE="$GW/state/recording.sqlite"
 
 say "The gateway: portcullis init, then portcullis up as uid $GATEWAY_UID with CAP_NET_ADMIN and CAP_NET_RAW"
 sed 's/^/  /' "$CONFIG"
+echo "  ${DIM}# $GW/policy.yaml${RESET}"
+sed 's/^/  /' "$GW/policy.yaml"
 ip netns exec "$AGENT_NS" "$PORTCULLIS" init --skip-user --config "$CONFIG" | sed 's/^/  /'
 ip netns exec "$AGENT_NS" setpriv --reuid "$GATEWAY_UID" --regid "$GATEWAY_UID" --clear-groups \
   --inh-caps +net_admin,+net_raw --ambient-caps +net_admin,+net_raw -- \
@@ -278,8 +308,39 @@ EXEC_SCRIPT=$'echo hello from the sandbox\nhostname\ncat /etc/shadow\nexit 3\n'
 printf '%s' "$EXEC_SCRIPT" | sed 's/^/  > /'
 printf '%s' "$EXEC_SCRIPT" | agent_kubectl exec -i web-1 -n demo -- sh || echo "${DIM}(kubectl exited $?)${RESET}"
 
-say "3. The recording ($STORE)"
+say "3. Policy: a destructive command denied, another held until a reviewer approves it"
+echo "Deleting a namespace is never allowed; kubectl shows the rule and its reason, and the cluster never sees it:"
+run delete namespace demo || echo "${DIM}(kubectl exited $?)${RESET}"
+
+echo
+echo "Deleting a pod waits for a reviewer. The agent's kubectl blocks meanwhile:"
+printf '\n%s[agent]$ kubectl delete pod web-1 -n demo%s   %s(in the background)%s\n' "$BOLD" "$RESET" "$DIM" "$RESET"
+agent_kubectl delete pod web-1 -n demo >"$WORK/delete.out" 2>&1 &
+DELETE_PID=$!
+HELD=""
+for _ in $(seq 1 300); do
+  HELD="$("$PORTCULLIS" pending --config "$CONFIG" --json 2>/dev/null \
+    | /usr/bin/python3 -c 'import json, sys; p = json.load(sys.stdin)["pending"]; print(p[0]["id"] if p else "")' 2>/dev/null || true)"
+  [[ -n $HELD ]] && break
+  kill -0 "$DELETE_PID" 2>/dev/null || { cat "$WORK/delete.out" >&2; die "kubectl delete ended without being held"; }
+  sleep 0.1
+done
+[[ -n $HELD ]] || die "the delete was not held for review"
+operator pending --config "$CONFIG"
+operator approve "$HELD" --reason "web-1 is being replaced" --config "$CONFIG"
+wait "$DELETE_PID" || die "the approved delete failed: $(cat "$WORK/delete.out")"
+echo "${DIM}[agent's kubectl, once approved]${RESET}"
+sed 's/^/  /' "$WORK/delete.out"
+
+echo
+echo "Operators can ask which rule would decide a request before an agent makes it:"
+operator policy explain --config "$CONFIG" --user oidc:agent-7 --groups oidc:ai-agents -- delete deployment api -n demo
+
+say "4. The recording ($STORE)"
 operator sessions --config "$CONFIG"
+echo
+echo "Only the denials:"
+operator sessions --config "$CONFIG" --outcome denied
 
 # The exec's session and request, from the JSON forms.
 EXEC_SESSION="$("$PORTCULLIS" sessions --config "$CONFIG" --resource pods/exec --json | tail -n 1 \
