@@ -74,9 +74,11 @@ struct ProxyForwardingTests {
         var channel: any Channel
         var group: MultiThreadedEventLoopGroup
         var adminToken: String
+        var reviews: ReviewQueue
     }
 
-    static func withRig<T>(recorder custom: (any ProxyRecorder)? = nil, _ body: (Rig) async throws -> T) async throws -> T {
+    static func withRig<T>(recorder custom: (any ProxyRecorder)? = nil, policy: Policy = Policy(defaultEffect: .allow),
+                           _ body: (Rig) async throws -> T) async throws -> T {
         let sandbox = try await SandboxCluster.start(in: nil, listen: "127.0.0.1:0", logIntervalMilliseconds: 100)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         do {
@@ -92,7 +94,7 @@ struct ProxyForwardingTests {
             let recorder = InMemoryProxyRecorder()
             let services = try ProxyServices(configuration: configuration, authenticator: FakeAuthenticator(),
                                              servingContexts: NoTLS(), recorder: custom ?? recorder,
-                                             policy: AccessPolicy(Policy(defaultEffect: .allow)), attribution: nil,
+                                             policy: AccessPolicy(policy), attribution: nil,
                                              logger: .init(label: "test"))
             let connection = ConnectionContext(id: ConnectionID(1), cluster: cluster, destination: endpoint,
                                                peer: SocketEndpoint(.v4(127, 0, 0, 1), port: 1), caller: Caller(uid: 1000))
@@ -109,7 +111,7 @@ struct ProxyForwardingTests {
                 }
                 .bind(host: "127.0.0.1", port: 0).get()
             let rig = Rig(sandbox: sandbox, proxyURL: "http://127.0.0.1:\(channel.localAddress?.port ?? 0)", recorder: recorder,
-                          channel: channel, group: group, adminToken: admin)
+                          channel: channel, group: group, adminToken: admin, reviews: services.reviews)
             let value = try await body(rig)
             try await channel.close()
             try await group.shutdownGracefully()

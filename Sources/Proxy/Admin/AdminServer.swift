@@ -21,7 +21,7 @@ public final class AdminServer: Sendable {
     }
 
     /// Binds the socket (replacing a stale one) and restricts its mode: 660 when it has the admin
-    /// group, else 600.
+    /// group, else 600. (Until then its directory guards it, and the peer check always does.)
     public func start() async throws {
         let path = configuration.socketPath
         let directory = (path as NSString).deletingLastPathComponent
@@ -42,8 +42,6 @@ public final class AdminServer: Sendable {
                         AdminRequestHandler(service: service, configuration: configuration, logger: logger))
                 }
             }
-        let old = umask(0o177)
-        defer { umask(old) }
         do {
             channels.append(try await bootstrap.bind(unixDomainSocketPath: path, cleanupExistingSocketFile: true).get())
         } catch {
