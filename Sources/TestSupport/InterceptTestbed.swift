@@ -62,6 +62,8 @@ public struct InterceptTestbed: Sendable {
               - "127.0.0.1:\(loopbackAPIPort)"
             caFile: \(work)/tls/ca.crt
             tokenFile: \(work)/cluster.token
+        policy:
+          file: \(work)/policy.yaml
         """
     }
 
@@ -162,6 +164,8 @@ public struct InterceptTestbed: Sendable {
     public func prepareGateway(clusterToken: String = "unused-cluster-token") throws {
         let initialized = try portcullis(["init", "--skip-user"])
         guard initialized.status.isSuccess else { throw HarnessError("portcullis init failed: \(initialized)") }
+        let policy = try work.write("defaultEffect: allow\nrules: []\n", to: "policy.yaml")
+        guard chmod(policy, 0o644) == 0 else { throw HarnessError("cannot open \(policy) to the gateway uid") }
         let token = try work.write(clusterToken + "\n", to: "cluster.token")
         guard chmod(token, 0o600) == 0, chown(token, Self.gatewayUID, Self.gatewayUID) == 0 else {
             throw HarnessError("cannot hand \(token) to uid \(Self.gatewayUID)")

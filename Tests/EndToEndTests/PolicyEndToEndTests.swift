@@ -133,6 +133,42 @@ extension EndToEnd {
             }
         }
 
+        @Test("a grant that expires during a watch does not cut it, and the record names the grant that admitted it")
+        func grantOutlivedByItsWatch() async throws {
+            let discovery = """
+                  - id: discovery
+                    effect: allow
+                    nonResourceURLs: ["*"]
+                """
+            try await Bed.with(policy: "defaultEffect: deny\nrules:\n" + discovery + "\n") { bed in
+                // The cluster's own admin sets up, straight to the sandbox from the cluster host.
+                let admin = try Kubectl(kubeconfig: bed.sandbox.kubeconfigPath, namespace: bed.hosts.cluster)
+                defer { admin.remove() }
+                try await Gateway.succeed(admin, ["create", "-f", "-"], stdin: Gateway.manifest)
+                let granted = try bed.portcullis(["grant", "--user", Bed.username, "--verbs", "list,watch", "--resources", "pods",
+                                                  "--namespaces", "demo", "--for", "3s", "--reason", "watch the rollout"])
+                let id = try #require(granted.standardOutput.split(separator: " ").dropFirst().first.map { String($0.dropLast()) },
+                                      "\(granted)")
+                let kubectl = try bed.kubectl()
+                defer { kubectl.remove() }
+                let watch = try kubectl.start(["get", "pods", "-n", "demo", "-w", "-o", "name"])
+                defer { watch.kill() }
+                _ = try await watch.waitForLine(containing: "pod/web-1", timeout: .seconds(30))
+
+                try await Store.eventually("the grant expires") {
+                    try bed.portcullis(["grants", "--all", "--json"]).standardOutput.contains(#""state":"expired""#)
+                }
+                let listed = try await kubectl.run(["get", "pods", "-n", "demo"])
+                #expect(listed.exitCode == 1 && listed.standardError.contains("denied by the default effect"), "\(listed)")
+                try await Gateway.succeed(admin, ["create", "-f", "-"], stdin: Gateway.pod("web-2"))
+                _ = try await watch.waitForLine(containing: "pod/web-2", timeout: .seconds(30))
+                #expect(watch.isRunning, "the watch admitted by the grant outlives it")
+                let watches = try Store.export(bed).filter { $0.verb == "watch" }
+                #expect(!watches.isEmpty && watches.allSatisfy { $0.annotations["portcullis.io/decision-rule"] == "grant:\(id)" },
+                        "\(watches.map(\.annotations))")
+            }
+        }
+
         // MARK: Review
 
         static let reviewDeletes = """
