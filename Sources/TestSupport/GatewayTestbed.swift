@@ -233,6 +233,16 @@ public struct GatewayTestbed: Sendable {
         try HostCommand.run(try Products.gateway(), arguments + ["--config", configPath], timeout: timeout)
     }
 
+    /// Stops the gateway with SIGTERM and starts `portcullis up` again on the same configuration and
+    /// store, once it says it is ready. The caller ends the new process.
+    public func restartGateway() async throws -> ChildProcess {
+        guard await gateway.terminate(grace: .seconds(10)) != nil else { throw HarnessError("the gateway did not stop\n\(gateway.report)") }
+        let next = try agent.launch(try Products.gateway(), ["up", "--config", configPath],
+                                    options: LaunchOptions(runAs: .gateway(uid: InterceptTestbed.gatewayUID), label: "portcullis up (again)"))
+        try await next.waitForLine(containing: "\"event\":\"ready\"", timeout: .seconds(60))
+        return next
+    }
+
     /// Replaces the policy file as an editor does (a new file renamed over the old one).
     public func writePolicy(_ text: String) throws {
         let temporary = policyPath + ".new"

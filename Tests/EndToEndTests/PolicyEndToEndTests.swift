@@ -133,6 +133,33 @@ extension EndToEnd {
             }
         }
 
+        @Test("grants live in the store: one made before a restart allows requests after it, and can be revoked then")
+        func grantsSurviveARestart() async throws {
+            let rules = """
+                  - id: setup
+                    effect: allow
+                    verbs: [create]
+                    resources: [namespaces]
+                """
+            try await Bed.with(policy: Self.policy(rules)) { bed in
+                let kubectl = try bed.kubectl()
+                defer { kubectl.remove() }
+                try await Gateway.succeed(kubectl, ["create", "-f", "-"], stdin: "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: demo\n")
+                let granted = try bed.portcullis(["grant", "--group", "oidc:ai-agents", "--verbs", "create", "--resources", "configmaps",
+                                                  "--namespaces", "demo", "--for", "1h", "--reason", "before the restart"])
+                let id = try #require(granted.standardOutput.split(separator: " ").dropFirst().first.map { String($0.dropLast()) },
+                                      "\(granted)")
+                let gateway = try await bed.restartGateway()
+                defer { gateway.kill() }
+                let after = try await Gateway.succeed(kubectl, ["create", "-f", "-"], stdin: Self.configMap("c1"))
+                #expect(after.standardOutput.contains("configmap/c1 created"))
+                let revoked = try bed.portcullis(["revoke", id])
+                #expect(revoked.status.isSuccess, "\(revoked)")
+                let denied = try await kubectl.run(["create", "-f", "-"], stdin: Self.configMap("c2"))
+                #expect(denied.exitCode == 1 && denied.standardError.contains("denied by the default effect"), "\(denied)")
+            }
+        }
+
         @Test("a grant that expires during a watch does not cut it, and the record names the grant that admitted it")
         func grantOutlivedByItsWatch() async throws {
             let discovery = """
