@@ -97,7 +97,7 @@ struct UpCommand: AsyncParsableCommand {
         } catch {
             queueGuard.stop()
             store.close()
-            Console.error("starting the proxy failed: \(error)")
+            Console.error("starting the proxy or the admin socket failed: \(error)")
             throw PortcullisExit.system
         }
         logger.notice("proxy listening", metadata: ["port": "\(intercept.proxyPort)"])
