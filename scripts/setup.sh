@@ -29,6 +29,7 @@ PYTHON_PACKAGES=(
   PyJWT
   cryptography
   websocket-client
+  prometheus-client
 )
 KUBECTL_DIR=/usr/lib/google-cloud-sdk/bin
 
@@ -54,7 +55,7 @@ VENV="$ROOT/.venv"
 if [[ ! -x "$VENV/bin/python" ]]; then
   /usr/bin/python3 -m venv "$VENV"
 fi
-if ! "$VENV/bin/python" -c 'import oidc_provider_mock, jwt, cryptography, websocket' 2>/dev/null; then
+if ! "$VENV/bin/python" -c 'import oidc_provider_mock, jwt, cryptography, websocket, prometheus_client' 2>/dev/null; then
   echo "setup.sh: installing PyPI packages into .venv: ${PYTHON_PACKAGES[*]}"
   "$VENV/bin/pip" install -q --disable-pip-version-check "${PYTHON_PACKAGES[@]}"
 else

@@ -29,6 +29,8 @@ public struct GatewayTestbed: Sendable {
     public static let groups = ["oidc:ai-agents", "oidc:runners"]
     /// The admin socket's group (numeric; no group entry needed).
     public static let adminGID: UInt32 = 64_992
+    /// Where `GET /metrics` answers, on the agent host's loopback.
+    public static let metricsPort = 19_464
     /// A policy that allows every authenticated request.
     public static let allowEverything = "defaultEffect: allow\nrules: []\n"
 
@@ -165,6 +167,8 @@ public struct GatewayTestbed: Sendable {
               file: \(policyPath)
             admin:
               group: "\(adminGID)"
+            metrics:
+              listen: 127.0.0.1:\(metricsPort)
             """
         return try work.write(text + "\n", to: "portcullis.yaml")
     }
@@ -241,6 +245,15 @@ public struct GatewayTestbed: Sendable {
                                     options: LaunchOptions(runAs: .gateway(uid: InterceptTestbed.gatewayUID), label: "portcullis up (again)"))
         try await next.waitForLine(containing: "\"event\":\"ready\"", timeout: .seconds(60))
         return next
+    }
+
+    /// Scrapes the gateway's metrics on the agent host and parses them with prometheus_client
+    /// (Tests/clients/prom_scrape.py): `families` (name → type) and `samples`.
+    public func scrapeMetrics() throws -> JSONValue {
+        let result = try agent.run(try PythonTools.python(), [try PythonTools.clientScript("prom_scrape.py"),
+                                                             "http://127.0.0.1:\(Self.metricsPort)/metrics"])
+        guard result.status.isSuccess else { throw HarnessError("scraping the metrics failed: \(result)") }
+        return try JSONParser.parse(result.standardOutput)
     }
 
     /// Replaces the policy file as an editor does (a new file renamed over the old one).

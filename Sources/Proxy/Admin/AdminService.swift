@@ -16,11 +16,16 @@ public struct AdminService: Sendable {
     public let policy: AccessPolicy
     public let reviews: ReviewQueue
     public let recorder: any ProxyRecorder
+    /// The rest of `GET /v1/status`: sections about the guard, the rules, the store and the
+    /// issuers that whoever runs the gateway knows. Run off the event loop; it may block.
+    public let report: (@Sendable () async -> [(String, JSONValue)])?
 
-    public init(policy: AccessPolicy, reviews: ReviewQueue, recorder: any ProxyRecorder) {
+    public init(policy: AccessPolicy, reviews: ReviewQueue, recorder: any ProxyRecorder,
+                report: (@Sendable () async -> [(String, JSONValue)])? = nil) {
         self.policy = policy
         self.reviews = reviews
         self.recorder = recorder
+        self.report = report
     }
 
     public func respond(method: String, path: String, body: [UInt8], caller: PeerCredentials,
@@ -31,7 +36,11 @@ public struct AdminService: Sendable {
         let route = parts.count >= 2 && parts[0] == "v1" ? Array(parts.dropFirst()) : []
         switch (method, route.first ?? "", route.count) {
         case ("GET", "status", 1):
-            return eventLoop.makeSucceededFuture(.ok(status()))
+            guard let report else { return eventLoop.makeSucceededFuture(.ok(status([]))) }
+            let promise = eventLoop.makePromise(of: AdminResponse.self)
+            let service = self
+            Task.detached { promise.succeed(.ok(service.status(await report()))) }
+            return promise.futureResult
         case ("GET", "pending", 1):
             var w = GoJSONObjectWriter()
             w.objectArray("pending", reviews.pending(), AdminJSON.held)
@@ -52,11 +61,12 @@ public struct AdminService: Sendable {
         }
     }
 
-    private func status() -> [UInt8] {
+    private func status(_ sections: [(String, JSONValue)]) -> [UInt8] {
         var w = GoJSONObjectWriter()
         w.object("policy") { AdminJSON.policy(policy.status, &$0) }
         w.int("pending", Int64(reviews.pending().count))
         w.int("grants", Int64(policy.grants.active(at: ProxyClock.now()).count))
+        for (name, value) in sections { w.value(name, value) }
         return w.finish()
     }
 

@@ -47,6 +47,13 @@ final class IssuerKeyStore: Sendable {
         self.logger = logger
     }
 
+    var status: IssuerKeyStatus {
+        state.withLock { state in
+            IssuerKeyStatus(issuer: issuer.issuerURL, haveKeys: state.haveKeys, keyCount: state.keys.keys.count,
+                            fetchedAt: state.keysFetchedAt, lastError: state.lastError)
+        }
+    }
+
     /// The current keys, fetching them first if there are none (subject to the minimum interval after
     /// a failure). Stale keys are returned at once while a background fetch replaces them.
     func currentKeys() async -> Result<IssuerKeySet, OIDCRejection> {

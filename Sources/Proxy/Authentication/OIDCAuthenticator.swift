@@ -122,6 +122,11 @@ public final class OIDCAuthenticator: Sendable {
         }
     }
 
+    /// Each issuer's keys: loaded or not, when, and the last error; sorted by issuer.
+    public var keyStatus: [IssuerKeyStatus] {
+        issuers.values.map(\.keys.status).sorted { $0.issuer < $1.issuer }
+    }
+
     /// Fetches every issuer's keys now. Returns the issuers whose keys could not be loaded, with why.
     public func refreshKeys() async -> [String: String] {
         var failures: [String: String] = [:]

@@ -1,3 +1,4 @@
+import CoreMetrics
 import Foundation
 import Kube
 import Logging
@@ -20,6 +21,8 @@ final class WriterQueue: @unchecked Sendable {
     }
 
     private let condition = NSCondition()
+    /// `portcullis_store_commit_duration_seconds`: one observation per batch committed.
+    private let commitTimer = CoreMetrics.Timer(label: "portcullis_store_commit_duration_seconds")
     private let configuration: StoreWriterConfiguration
     private let path: String
     private let logger: Logger
@@ -199,6 +202,7 @@ final class WriterQueue: @unchecked Sendable {
             stats.lastBatchRows = work.rowCount
             stats.rowsCommitted += work.rowCount
             stats.lastCommitLatency = latency
+            commitTimer.recordNanoseconds(latency.components.seconds * 1_000_000_000 + latency.components.attoseconds / 1_000_000_000)
             stats.maxCommitLatency = max(stats.maxCommitLatency, latency)
             if work.incident != nil { stats.outagesRecorded += 1 }
             for (index, entry) in work.entries.enumerated() {

@@ -19,7 +19,7 @@ struct GrantsCommand: ParsableCommand {
 
     func run() throws {
         let reader = try location.open()
-        let now = KubeTime(microseconds: Int64(Date().timeIntervalSince1970 * 1_000_000))
+        let now = StoreClock.now()
         let grants = try ReadingCommand.query(reader) { try reader.grants() }.filter { all || $0.isActive(at: now) }
         if json {
             for g in grants {

@@ -17,7 +17,7 @@ struct PendingCommand: AsyncParsableCommand {
         if admin.json { return admin.printJSON(answer) }
         let held = (answer["pending"]?.arrayValue ?? []).compactMap(AdminJSON.decodeHeld)
         guard !held.isEmpty else { return print("no requests are waiting for review") }
-        let now = KubeTime(microseconds: Int64(Date().timeIntervalSince1970 * 1_000_000))
+        let now = StoreClock.now()
         var table = TextTable(["ID", "WAITING", "LEFT", "USER", "RULE", "INTENT"])
         for h in held {
             table.add([String(h.id), ReadingFormat.duration(now.microseconds - h.heldAt.microseconds),

@@ -23,6 +23,9 @@ struct UpCommand: AsyncParsableCommand {
     func run() async throws {
         LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
         let logger = Logger(label: "portcullis")
+        // Before anything counts: every module reports through swift-metrics to this registry.
+        let metrics = GatewayMetrics()
+        metrics.bootstrap()
         let configuration = try config.load()
         let renderer = try config.renderer()
         let intercept = renderer.configuration
@@ -56,7 +59,7 @@ struct UpCommand: AsyncParsableCommand {
                                                   "grants": "\(access.grants.active(at: access.status.loadedAt).count)"])
         let reviews = ReviewQueue()
         let writer = JSONLineWriter()
-        let recorder = JSONLinesInterceptRecorder(writer: writer, next: storeRecorder)
+        let recorder = MetricsInterceptRecorder(next: JSONLinesInterceptRecorder(writer: writer, next: storeRecorder))
         let group = MultiThreadedEventLoopGroup(numberOfThreads: NIOCore.System.coreCount)
         // 1. The guard: from here on, bypass attempts are recorded, not only dropped.
         let queueGuard: NetfilterQueueGuard
@@ -68,9 +71,8 @@ struct UpCommand: AsyncParsableCommand {
         }
         // 2. The proxy: steered connections have somewhere to go before the rules steer them.
         let proxy: GatewayProxy
-        let proxyRecorder = JSONLinesProxyRecorder(writer: writer, next: storeRecorder)
-        let adminServer = AdminServer(service: AdminService(policy: access, reviews: reviews, recorder: proxyRecorder),
-                                      configuration: adminConfiguration, group: group, logger: Logger(label: "portcullis.admin"))
+        let endpoints: OperatorEndpoints
+        let proxyRecorder = MetricsProxyRecorder(next: JSONLinesProxyRecorder(writer: writer, next: storeRecorder))
         do {
             let (services, authenticator) = try ProxyAssembly.services(configuration, endpoints: renderer.endpoints,
                                                                        recorder: proxyRecorder, policy: access, reviews: reviews,
@@ -78,8 +80,16 @@ struct UpCommand: AsyncParsableCommand {
                                                                        logger: Logger(label: "portcullis.proxy"))
             proxy = GatewayProxy(services: services, group: group)
             try await proxy.start()
+            let report = GatewayStatusReport(renderer: renderer, backend: backend, queueGuard: queueGuard, proxy: proxy, writer: store,
+                                             authenticator: authenticator, policy: access,
+                                             metricsAddress: OperatorEndpoints.address(configuration.metrics))
+            let service = AdminService(policy: access, reviews: reviews, recorder: proxyRecorder, report: { report.sections() })
+            endpoints = OperatorEndpoints(service: service, adminConfiguration: adminConfiguration, metricsSection: configuration.metrics,
+                                          gatewayMetrics: metrics, group: group)
+            metrics.attach(GatewayMetrics.Sources(writer: store, queueGuard: queueGuard, authenticator: authenticator, policy: access,
+                                                  reviews: reviews))
             do {
-                try await adminServer.start()
+                try await endpoints.start()
             } catch {
                 await proxy.stop()
                 throw error
@@ -89,7 +99,6 @@ struct UpCommand: AsyncParsableCommand {
                 logger.warning("cannot load the signing keys of an issuer yet", metadata: ["issuer": "\(issuer)", "error": "\(problem)"])
             }
         } catch let error as ConfigurationError {
-            await adminServer.stop()
             queueGuard.stop()
             store.close()
             Console.error(error.description)
@@ -103,6 +112,7 @@ struct UpCommand: AsyncParsableCommand {
         logger.notice("proxy listening", metadata: ["port": "\(intercept.proxyPort)"])
         logger.notice("admin socket listening", metadata: ["socket": "\(adminConfiguration.socketPath)",
                                                            "allowed": "\(adminConfiguration.allowedText)"])
+        if let address = endpoints.metricsAddress { logger.notice("metrics at http://\(address)/metrics") }
         let reloader = PolicyReloader(path: access.status.source, access: access, logger: Logger(label: "portcullis.policy"))
         reloader.start()
         // 3. The rules.
@@ -110,7 +120,7 @@ struct UpCommand: AsyncParsableCommand {
             try RuleInstaller(renderer: renderer, backend: backend).apply(killExisting: true, recorder: recorder)
         } catch {
             reloader.stop()
-            await adminServer.stop()
+            await endpoints.stop()
             await proxy.stop()
             queueGuard.stop()
             store.close()
@@ -125,7 +135,7 @@ struct UpCommand: AsyncParsableCommand {
         await TerminationSignal.wait()
         watch.stop()
         reloader.stop()
-        await adminServer.stop()
+        await endpoints.stop()
         await proxy.stop()
         queueGuard.stop()
         // After the proxy and the guard: their last events are committed before the file closes.

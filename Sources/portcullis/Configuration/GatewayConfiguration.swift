@@ -16,6 +16,7 @@ struct GatewayConfiguration {
     var store = StoreSection()
     var policy: PolicySection?
     var admin = AdminSection()
+    var metrics = MetricsSection()
 
     /// The admin socket.
     var adminSocketPath: String { admin.socket ?? stateDirectory + "/admin/admin.sock" }
@@ -25,7 +26,7 @@ struct GatewayConfiguration {
 
     static func load(path: String) throws(ConfigurationError) -> GatewayConfiguration {
         let root = try YAMLValue.load(path: path).mapping(allowed: ["gateway", "clusters", "tls", "authentication", "store", "policy",
-                                                                        "admin"])
+                                                                        "admin", "metrics"])
         guard let gatewayNode = root["gateway"] else {
             throw ConfigurationError(file: path, line: nil, field: "gateway", message: "required section is missing")
         }
@@ -91,6 +92,7 @@ struct GatewayConfiguration {
         if let v = root["store"] { configuration.store = try StoreSection.read(v) }
         if let v = root["policy"] { configuration.policy = try PolicySection.read(v) }
         if let v = root["admin"] { configuration.admin = try AdminSection.read(v) }
+        if let v = root["metrics"] { configuration.metrics = try MetricsSection.read(v) }
         return configuration
     }
 }

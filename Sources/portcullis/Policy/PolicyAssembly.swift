@@ -12,7 +12,7 @@ enum PolicyAssembly {
                                      message: "the section is required to run the gateway: policy.file names the rules every request is decided by (see examples/policy.yaml and docs/policy.md)")
         }
         let (policy, digest) = try PolicyFile.load(path: section.file)
-        let now = KubeTime(microseconds: Int64(Date().timeIntervalSince1970 * 1_000_000))
+        let now = StoreClock.now()
         let grants: [Grant]
         do {
             grants = try StoreReader(store).activeGrants(at: now)

@@ -2,6 +2,7 @@ import Foundation
 import Kube
 import Logging
 import Proxy
+import Store
 
 /// Reloads the policy file on SIGHUP and when it changes (checked every second, so editors that
 /// replace the file are seen too). A file that does not load leaves the policy in force; the log
@@ -56,7 +57,7 @@ final class PolicyReloader: @unchecked Sendable {
     }
 
     private func reload(trigger: String) {
-        let time = KubeTime(microseconds: Int64(Date().timeIntervalSince1970 * 1_000_000))
+        let time = StoreClock.now()
         do {
             let (policy, digest) = try PolicyFile.load(path: path)
             guard digest != access.status.digest || access.status.lastError != nil else { return }

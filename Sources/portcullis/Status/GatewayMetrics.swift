@@ -1,0 +1,86 @@
+import CoreMetrics
+import Intercept
+import Kube
+import Prometheus
+import Proxy
+import Store
+import Foundation
+import Synchronization
+
+/// The gateway's Prometheus registry. The modules count through swift-metrics (bootstrapped here);
+/// what they keep as statistics is read into gauges and counters at each scrape.
+final class GatewayMetrics: Sendable {
+    let registry = PrometheusCollectorRegistry()
+    let factory: PrometheusMetricsFactory
+    private let sources: Mutex<Sources?> = Mutex(nil)
+    /// Totals already added to each counter, so a scrape adds only what is new.
+    private let reported = Mutex<[String: Int]>([:])
+
+    struct Sources: Sendable {
+        var writer: StoreWriter
+        var queueGuard: NetfilterQueueGuard
+        var authenticator: OIDCAuthenticator
+        var policy: AccessPolicy
+        var reviews: ReviewQueue
+    }
+
+    init() {
+        var factory = PrometheusMetricsFactory(registry: registry)
+        factory.defaultDurationHistogramBuckets = [.milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10),
+                                                   .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250),
+                                                   .milliseconds(500), .seconds(1), .seconds(2), .seconds(5), .seconds(10)]
+        self.factory = factory
+    }
+
+    /// Makes swift-metrics report here. Once per process.
+    func bootstrap() { MetricsSystem.bootstrap(factory) }
+
+    func attach(_ sources: Sources) { self.sources.withLock { $0 = sources } }
+
+    /// The text a scrape gets.
+    func render() -> String {
+        if let sources = sources.withLock({ $0 }) { collect(sources) }
+        return registry.emitToString()
+    }
+
+    private func collect(_ s: Sources) {
+        let store = s.writer.statistics
+        gauge("portcullis_store_queue_depth", store.queueDepth)
+        gauge("portcullis_store_backlog_depth", store.backlogDepth)
+        gauge("portcullis_store_writable", store.isAvailable ? 1 : 0)
+        count("portcullis_store_rows_committed_total", store.rowsCommitted)
+        count("portcullis_store_failed_commits_total", store.failedCommits)
+        count("portcullis_store_refused_records_total", store.refusedRecords)
+        let queue = s.queueGuard.statistics
+        gauge("portcullis_guard_attached", s.queueGuard.isRunning ? 1 : 0)
+        count("portcullis_guard_packets_total", queue.packets)
+        count("portcullis_guard_verdict_failures_total", queue.verdictFailures)
+        count("portcullis_jwks_refreshes_total", s.authenticator.statistics.jwksFetches)
+        let now = Double(StoreClock.now().microseconds) / 1_000_000
+        for key in s.authenticator.keyStatus {
+            let labels = [("issuer", key.issuer)]
+            registry.makeGauge(name: "portcullis_jwks_keys", labels: labels).set(Double(key.keyCount))
+            if let fetched = key.fetchedAt { registry.makeGauge(name: "portcullis_jwks_age_seconds", labels: labels).set(now - fetched) }
+        }
+        let policy = s.policy.status
+        gauge("portcullis_policy_generation", policy.generation)
+        gauge("portcullis_policy_reload_failed", policy.lastError == nil ? 0 : 1)
+        gauge("portcullis_reviews_pending", s.reviews.pending().count)
+        gauge("portcullis_grants_active", s.policy.grants.active(at: StoreClock.now()).count)
+    }
+
+    private func gauge(_ name: String, _ value: Int) {
+        registry.makeGauge(name: name).set(Double(value))
+    }
+
+    /// Adds to counter `name` what `total` grew by since the last scrape.
+    private func count(_ name: String, _ total: Int) {
+        let delta = reported.withLock { seen -> Int in
+            defer { seen[name] = max(seen[name] ?? 0, total) }
+            return max(0, total - (seen[name] ?? 0))
+        }
+        let counter = registry.makeCounter(name: name)
+        if delta > 0 { counter.increment(by: Int64(delta)) }
+    }
+}
+

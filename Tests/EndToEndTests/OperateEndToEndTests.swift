@@ -1,0 +1,105 @@
+import Foundation
+import Kube
+import Testing
+import TestSupport
+
+extension EndToEnd {
+    /// Operating the running gateway: `portcullis status` says whether it enforces and why not, and
+    /// the metrics endpoint serves Prometheus text whose counters move as requests pass.
+    @Suite(.serialized, .enabled(if: Privileges.shouldRunRootTests, Comment(rawValue: Privileges.rootRequiredMessage)))
+    struct OperateEndToEndTests {
+        typealias Bed = GatewayTestbed
+        typealias Gateway = GatewayEndToEndTests
+        typealias Store = StoreEndToEndTests
+
+        static func statusOf(_ bed: Bed) throws -> (code: TestSupport.ExitStatus, json: JSONValue) {
+            let result = try bed.portcullis(["status", "--json"])
+            return (result.status, try JSONParser.parse(result.standardOutput))
+        }
+
+        @Test("status shows every part enforcing, with the last hour's counts; an unwritable store makes it say NO and exit 1")
+        func status() async throws {
+            try await Bed.with { bed in
+                let kubectl = try bed.kubectl()
+                defer { kubectl.remove() }
+                try await Gateway.succeed(kubectl, ["get", "namespaces"])
+                _ = try await kubectl.run(["--token", "not-a-token", "get", "namespaces"])
+
+                let (code, s) = try Self.statusOf(bed)
+                #expect(code == .exited(0) && s["enforcing"] == true, "\(s)")
+                #expect(s[path: "rules", "verified"] == true)
+                #expect(s[path: "proxy", "listening"]?.arrayValue?.contains(.string("127.0.0.1:\(InterceptTestbed.proxyPort)")) == true, "\(s)")
+                #expect(s[path: "guard", "attached"] == true)
+                #expect(s[path: "store", "writable"] == true && (s[path: "store", "bytes"]?.intValue ?? 0) > 0)
+                #expect(s[path: "store", "newest"]?.stringValue != nil)
+                #expect(s["issuers"]?.arrayValue?.count == 2 && s["issuers"]?.arrayValue?.allSatisfy { ($0["keys"]?.intValue ?? 0) > 0 } == true,
+                        "\(s["issuers"] ?? .null)")
+                #expect((s[path: "lastHour", "allowed"]?.intValue ?? 0) >= 1 && (s[path: "lastHour", "rejected"]?.intValue ?? 0) >= 1, "\(s)")
+                let text = try bed.portcullis(["status"])
+                #expect(text.standardOutput.hasPrefix("enforcing: yes") && text.standardOutput.contains("rules:    verified"), "\(text)")
+
+                // The store made read-only: requests get 503, and status says the gateway is not enforcing.
+                guard chmod(bed.storePath, 0o444) == 0 else { throw HarnessError("cannot chmod \(bed.storePath)") }
+                let refused = try await kubectl.run(["get", "namespaces"])
+                #expect(refused.exitCode != 0, "\(refused)")
+                let (broken, b) = try Self.statusOf(bed)
+                #expect(broken == .exited(1) && b["enforcing"] == false && b[path: "store", "writable"] == false, "\(b)")
+                #expect(b["problems"]?.arrayValue?.contains { $0.stringValue?.contains("the store cannot be written") == true } == true)
+                let brokenText = try bed.portcullis(["status"])
+                #expect(brokenText.standardOutput.hasPrefix("enforcing: NO") && brokenText.standardOutput.contains("NOT WRITABLE"), "\(brokenText)")
+                guard chmod(bed.storePath, 0o600) == 0 else { throw HarnessError("cannot chmod \(bed.storePath)") }
+                try await Store.eventually("the store writes again") {
+                    _ = try await kubectl.run(["get", "namespaces"])
+                    return try Self.statusOf(bed).json["enforcing"] == true
+                }
+            }
+        }
+
+        @Test("the metrics endpoint serves valid Prometheus text on loopback, and its counters move as requests pass")
+        func metrics() async throws {
+            let policy = "defaultEffect: allow\nrules:\n  - id: no-secrets\n    effect: deny\n    resources: [secrets]\n"
+            try await Bed.with(policy: policy) { bed in
+                let kubectl = try bed.kubectl()
+                defer { kubectl.remove() }
+                try await Gateway.succeed(kubectl, ["get", "namespaces"])
+                let before = try bed.scrapeMetrics()
+                #expect(before["contentType"]?.stringValue?.hasPrefix("text/plain") == true)
+                let families = before["families"]?.objectValue ?? [:]
+                for (name, type) in [("portcullis_requests_total", "counter"), ("portcullis_request_duration_seconds", "histogram"),
+                                     ("portcullis_connections_active", "gauge"), ("portcullis_store_commit_duration_seconds", "histogram"),
+                                     ("portcullis_store_queue_depth", "gauge"), ("portcullis_guard_attached", "gauge"),
+                                     ("portcullis_jwks_refreshes_total", "counter"), ("portcullis_jwks_keys", "gauge")] {
+                    // prometheus_client names a counter family without its _total suffix.
+                    let family = type == "counter" ? String(name.dropLast("_total".count)) : name
+                    #expect(families[family]?.stringValue == type, "\(family) should be a \(type): \(families)")
+                }
+                let listed = Self.value(before, "portcullis_requests_total", ["verb": "list", "outcome": "allowed", "cluster": "sandbox"])
+                #expect(listed >= 1)
+
+                try await Gateway.succeed(kubectl, ["get", "namespaces"])
+                _ = try await kubectl.run(["get", "secrets", "-n", "default"])
+                let after = try bed.scrapeMetrics()
+                #expect(Self.value(after, "portcullis_requests_total", ["verb": "list", "outcome": "allowed", "cluster": "sandbox"]) == listed + 1)
+                #expect(Self.value(after, "portcullis_requests_total", ["verb": "list", "outcome": "denied", "cluster": "sandbox"]) == 1)
+                #expect(Self.value(after, "portcullis_request_duration_seconds_count", ["verb": "list"]) >= listed + 2)
+                #expect(Self.value(after, "portcullis_store_commit_duration_seconds_count", [:]) > Self.value(before, "portcullis_store_commit_duration_seconds_count", [:]))
+                #expect(Self.value(after, "portcullis_guard_attached", [:]) == 1)
+            }
+        }
+
+        /// The sample `name` whose labels include `labels`; 0 when there is none.
+        static func value(_ scrape: JSONValue, _ name: String, _ labels: [String: String]) -> Double {
+            for sample in scrape["samples"]?.arrayValue ?? [] where sample["name"]?.stringValue == name {
+                let have = sample["labels"]?.objectValue ?? [:]
+                if labels.allSatisfy({ have[$0.key]?.stringValue == $0.value }) {
+                    switch sample["value"] {
+                    case .double(let d)?: return d
+                    case .int(let i)?: return Double(i)
+                    default: return 0
+                    }
+                }
+            }
+            return 0
+        }
+    }
+}
