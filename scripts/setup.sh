@@ -18,6 +18,7 @@ DEBIAN_PACKAGES=(
   libsqlite3-dev      # GRDB on the system SQLite
   zlib1g-dev          # SPDY/3.1 header compression (CZlib)
   sqlite3
+  systemd             # systemd-analyze verify checks the unit in the tests
   python3             # Debian's interpreter: other uids can execute it
   python3-venv
   ca-certificates

@@ -53,7 +53,8 @@ public struct GatewayTestbed: Sendable {
     public var agent: NetworkNamespace { hosts.agent }
 
     public static func with<T>(caMode: CAMode = .generated, logIntervalMilliseconds: Int = 100, storeBytes: Int? = nil,
-                               commitDelay: String = "2ms", policy: String = allowEverything, _ body: (GatewayTestbed) async throws -> T) async throws -> T {
+                               commitDelay: String = "2ms", policy: String = allowEverything,
+                               gatewayEnvironment: [String: String] = [:], _ body: (GatewayTestbed) async throws -> T) async throws -> T {
         try Privileges.requireRoot()
         return try await TestHosts.withAgentAndCluster { hosts in
             let work = try TemporaryDirectory.create(purpose: "gateway")
@@ -76,9 +77,11 @@ public struct GatewayTestbed: Sendable {
             let config = try writeConfiguration(work: work, sandbox: sandbox, issuerURL: issuer, mintingIssuerURL: mintingURL,
                                                 storePath: storePath, commitDelay: commitDelay, policyPath: policyPath)
             try prepare(work: work, configPath: config, agent: hosts.agent, sandbox: sandbox, caMode: caMode)
+            let environment = gatewayEnvironment.isEmpty ? nil
+                : ProcessInfo.processInfo.environment.merging(gatewayEnvironment) { _, new in new }
             let gateway = kept.keep(try hosts.agent.launch(try Products.gateway(), ["up", "--config", config],
                                                            options: LaunchOptions(runAs: .gateway(uid: InterceptTestbed.gatewayUID),
-                                                                                  label: "portcullis up")))
+                                                                                  environment: environment, label: "portcullis up")))
             try await gateway.waitForLine(containing: "\"event\":\"ready\"", timeout: .seconds(60))
             let trusted = caMode == .generated ? work.path("tls/ca.crt") : sandbox.caCertificatePath
             let kubeconfig = try writeKubeconfig(work: work, issuerURL: issuer, trusted: trusted)

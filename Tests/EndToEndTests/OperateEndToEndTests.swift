@@ -103,3 +103,49 @@ extension EndToEnd {
         }
     }
 }
+
+extension EndToEnd.OperateEndToEndTests {
+    @Test("the systemd unit verifies cleanly; a broken one does not")
+    func unitVerifies() throws {
+        let work = try TemporaryDirectory.create(purpose: "unit")
+        defer { work.remove() }
+        let unit = try String(contentsOfFile: try Products.packageRoot() + "/scripts/systemd/portcullis.service", encoding: .utf8)
+            .replacing("/usr/local/bin/portcullis", with: try Products.gateway())
+        for (name, text, clean) in [("portcullis.service", unit, true),
+                                    ("broken.service", unit.replacing("Type=notify", with: "Type=notified"), false)] {
+            let path = try work.write(text, to: name)
+            let result = try HostCommand.run("/usr/bin/systemd-analyze", ["verify", "--man=no", path])
+            let complaints = result.standardError.split(separator: "\n").filter { $0.contains(name) }
+            #expect(complaints.isEmpty == clean, "\(name): \(result)")
+        }
+        #expect(unit.contains("Type=notify") && unit.contains("AmbientCapabilities=CAP_NET_ADMIN CAP_NET_RAW")
+                && unit.contains("CapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_RAW") && unit.contains("NoNewPrivileges=yes")
+                && unit.contains("ProtectSystem=strict") && unit.contains("Restart=always") && unit.contains("User=portcullis"))
+    }
+
+    @Test("run as the unit runs it, the gateway tells systemd READY=1 only once the guard, the proxy and the rules are up")
+    func notifiesReady() async throws {
+        let work = try TemporaryDirectory.create(purpose: "notify")
+        defer { work.remove() }
+        guard chmod(work.path, 0o755) == 0 else { throw HarnessError("cannot open \(work.path)") }
+        let socket = work.path("notify.sock")
+        let listener = try ChildProcess.launch("/usr/bin/python3", ["-u", "-c", """
+            import os, socket, sys
+            s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+            s.bind(sys.argv[1]); os.chmod(sys.argv[1], 0o777)
+            print("listening", flush=True)
+            while True:
+                print(s.recv(4096).decode().replace("\\n", " | "), flush=True)
+            """, socket], options: LaunchOptions(label: "notify socket"))
+        defer { listener.kill() }
+        _ = try await listener.waitForLine(containing: "listening")
+        try await GatewayTestbed.with(gatewayEnvironment: ["NOTIFY_SOCKET": socket]) { bed in
+            let ready = try await listener.waitForLine(containing: "READY=1", timeout: .seconds(30))
+            #expect(ready.contains("STATUS=enforcing"), "\(ready)")
+            let status = try bed.portcullis(["status", "--json"])
+            #expect(status.status.isSuccess, "enforcing once READY was sent: \(status)")
+            _ = await bed.gateway.terminate()
+            _ = try await listener.waitForLine(containing: "STOPPING=1", timeout: .seconds(30))
+        }
+    }
+}

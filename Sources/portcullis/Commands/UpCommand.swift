@@ -132,7 +132,12 @@ struct UpCommand: AsyncParsableCommand {
         let watch = TamperWatch(renderer: renderer, backend: backend, recorder: recorder)
         watch.start()
         writer.write(Array("{\"event\":\"ready\",\"proxyPort\":\(intercept.proxyPort),\"queue\":\(intercept.queueNumber)}".utf8))
+        // systemd (Type=notify): ready only now that the guard, the proxy and the rules are all up.
+        if let problem = SystemdNotifier.notify("READY=1\nSTATUS=enforcing: guard, proxy and rules are up") {
+            logger.warning("cannot tell systemd the gateway is ready", metadata: ["error": "\(problem)"])
+        }
         await TerminationSignal.wait()
+        SystemdNotifier.notify("STOPPING=1\nSTATUS=stopping; the rules stay, so API access fails closed")
         watch.stop()
         reloader.stop()
         await endpoints.stop()
