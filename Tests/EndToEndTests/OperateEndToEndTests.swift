@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 import Kube
 import Testing
 import TestSupport
@@ -148,4 +149,73 @@ extension EndToEnd.OperateEndToEndTests {
             _ = try await listener.waitForLine(containing: "STOPPING=1", timeout: .seconds(30))
         }
     }
+}
+
+extension EndToEnd.OperateEndToEndTests {
+    @Test("a restart under load adopts the rules in place, lets no request through unrecorded, and refuses new connections for under 2 s")
+    func restartUnderLoad() async throws {
+        try await GatewayTestbed.with { bed in
+            let kubectls = try (0..<2).map { _ in try bed.kubectl() }
+            defer { kubectls.forEach { $0.remove() } }
+            try await Gateway.succeed(kubectls[0], ["create", "-f", "-"], stdin: "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: load\n")
+            let stop = bed.work.path("stop-probe")
+            let probe = try bed.agent.launch("/usr/bin/python3", [try PythonTools.clientScript("connect_probe.py"), TestHosts.clusterAddress,
+                                                                  "6443", "--until-file", stop],
+                                             options: LaunchOptions(runAs: RunAs(uid: InterceptTestbed.agentUID, gid: InterceptTestbed.agentUID),
+                                                                    label: "connect probe"))
+            defer { probe.kill() }
+            _ = try await probe.waitForLine(containing: "probing")
+            let created = Store.Created()
+            let restarted = RestartFlag()
+            var next: ChildProcess?
+            try await withThrowingTaskGroup(of: Void.self) { group in
+                for (worker, kubectl) in kubectls.enumerated() {
+                    group.addTask {
+                        var n = 0
+                        // Until well after the restart: some requests before, some refused, some after.
+                        while !restarted.done || n < 10 {
+                            let name = "cm-\(worker)-\(n)"
+                            n += 1
+                            let manifest = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: \(name)\n  namespace: load\n"
+                            let result = try await kubectl.run(["create", "-f", "-", "--request-timeout=5s"], stdin: manifest)
+                            if result.exitCode == 0 { created.add(name) }
+                            if restarted.done, created.count >= restarted.countAtRestart + 4 { return }
+                        }
+                    }
+                }
+                try await Store.eventually("some load got through before the restart") { created.count >= 4 }
+                next = try await bed.restartGateway()
+                restarted.mark(created.count)
+                try await group.waitForAll()
+            }
+            defer { next?.kill() }
+            try "".write(toFile: stop, atomically: true, encoding: .utf8)
+            #expect(try await probe.waitForExit(timeout: .seconds(10)) == .exited(0))
+            let measured = try JSONParser.parse(probe.standardOutput.split(separator: "\n").last.map(String.init) ?? "")
+            let window = measured["longestRefusedSeconds"].flatMap { value -> Double? in
+                if case .double(let d) = value { return d }
+                return value.intValue.map(Double.init)
+            } ?? 99
+            print("restart: new connections refused for \(window) s at most (\(measured))")
+            #expect(window < 2, "the refused window during a restart: \(measured)")
+            #expect((measured["refused"]?.intValue ?? 0) > 0, "the probe saw the restart: \(measured)")
+            let log = next?.standardError ?? ""
+            #expect(log.contains("rules already in place: adopted"), "\(log)")
+
+            let events = try Store.export(bed, level: "Request")
+            let recorded = Set(events.filter { $0.verb == "create" && $0.responseStatus?.code == 201 }
+                .compactMap { $0.requestObject?[path: "metadata", "name"]?.stringValue })
+            #expect(created.names.allSatisfy(recorded.contains), "created but not recorded: \(created.names.filter { !recorded.contains($0) })")
+            let exported = Set(events.map(\.auditID))
+            #expect(try bed.sandbox.auditLog.events().map(\.auditID).allSatisfy(exported.contains), "every request the cluster saw has its record")
+        }
+    }
+}
+
+/// Set once the gateway was restarted, with how many creates had succeeded by then.
+final class RestartFlag: Sendable {
+    private let state = Mutex<(done: Bool, count: Int)>((false, 0))
+    func mark(_ count: Int) { state.withLock { $0 = (true, count) } }
+    var done: Bool { state.withLock { $0.done } }
+    var countAtRestart: Int { state.withLock { $0.count } }
 }

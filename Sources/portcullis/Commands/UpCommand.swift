@@ -115,9 +115,15 @@ struct UpCommand: AsyncParsableCommand {
         if let address = endpoints.metricsAddress { logger.notice("metrics at http://\(address)/metrics") }
         let reloader = PolicyReloader(path: access.status.source, access: access, logger: Logger(label: "portcullis.policy"))
         reloader.start()
-        // 3. The rules.
+        // 3. The rules: adopted as they are when a previous run left them intact (a restart or an
+        // upgrade), so there is no moment of change; else installed, ending flows opened before.
         do {
-            try RuleInstaller(renderer: renderer, backend: backend).apply(killExisting: true, recorder: recorder)
+            let drift = try? RuleVerifier(renderer: renderer, backend: backend).verify(checkQueue: false, queueListening: { true })
+            if drift?.isEmpty == true {
+                logger.notice("rules already in place: adopted")
+            } else {
+                try RuleInstaller(renderer: renderer, backend: backend).apply(killExisting: true, recorder: recorder)
+            }
         } catch {
             reloader.stop()
             await endpoints.stop()
