@@ -315,7 +315,7 @@ extension EndToEnd {
 
                 // SIGHUP reloads too: the file is still broken, so it is refused again, for that reason.
                 bed.gateway.signal(SIGHUP)
-                _ = try await bed.gateway.waitForLine(containing: "trigger=SIGHUP", in: .standardError, timeout: .seconds(10))
+                _ = try await bed.gateway.waitForLine(containing: #""trigger":"SIGHUP""#, in: .standardError, timeout: .seconds(10))
                 try await Gateway.succeed(kubectl, ["create", "-f", "-"], stdin: Gateway.pod("web-3"))
                 _ = try await watch.waitForLine(containing: "pod/web-3", timeout: .seconds(30))
                 #expect(watch.isRunning)

@@ -21,12 +21,17 @@ struct UpCommand: AsyncParsableCommand {
     @OptionGroup var config: ConfigOption
 
     func run() async throws {
-        LoggingSystem.bootstrap { StreamLogHandler.standardError(label: $0) }
+        let configuration = try config.load()
+        let level = Logger.Level(rawValue: configuration.logging.level) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler: any LogHandler = configuration.logging.json ? JSONLogHandler(label: label) : StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
         let logger = Logger(label: "portcullis")
         // Before anything counts: every module reports through swift-metrics to this registry.
         let metrics = GatewayMetrics()
         metrics.bootstrap()
-        let configuration = try config.load()
         let renderer = try config.renderer()
         let intercept = renderer.configuration
         guard geteuid() == intercept.gatewayUID else {

@@ -17,6 +17,7 @@ struct GatewayConfiguration {
     var policy: PolicySection?
     var admin = AdminSection()
     var metrics = MetricsSection()
+    var logging = LoggingSection()
 
     /// The admin socket.
     var adminSocketPath: String { admin.socket ?? stateDirectory + "/admin/admin.sock" }
@@ -26,7 +27,7 @@ struct GatewayConfiguration {
 
     static func load(path: String) throws(ConfigurationError) -> GatewayConfiguration {
         let root = try YAMLValue.load(path: path).mapping(allowed: ["gateway", "clusters", "tls", "authentication", "store", "policy",
-                                                                        "admin", "metrics"])
+                                                                        "admin", "metrics", "logging"])
         guard let gatewayNode = root["gateway"] else {
             throw ConfigurationError(file: path, line: nil, field: "gateway", message: "required section is missing")
         }
@@ -93,6 +94,7 @@ struct GatewayConfiguration {
         if let v = root["policy"] { configuration.policy = try PolicySection.read(v) }
         if let v = root["admin"] { configuration.admin = try AdminSection.read(v) }
         if let v = root["metrics"] { configuration.metrics = try MetricsSection.read(v) }
+        if let v = root["logging"] { configuration.logging = try LoggingSection.read(v) }
         return configuration
     }
 }
