@@ -59,3 +59,20 @@ enum FileManagerProbe {
         NetfilterBackend.searchDirectories.contains { access("\($0)/iptables-nft-save", X_OK) == 0 }
     }
 }
+
+extension NetfilterBackendTests {
+    @Test func doctorSeesIPv6EnabledWithIp6tablesBroken() {
+        let broken = ScriptedRunner(outputs: ["ip6tables-nft-save": nil, "ip6tables-legacy-save": nil])
+        let problem = BackendDiagnosis.ipv6Problem(choice: .auto, runner: broken, ipv6Enabled: true)
+        #expect(problem?.contains("IPv6 is enabled on this host but ip6tables") == true, "\(String(describing: problem))")
+        #expect(BackendDiagnosis.ipv6Problem(choice: .auto, runner: ScriptedRunner(outputs: [:]), ipv6Enabled: true) == nil)
+        #expect(BackendDiagnosis.ipv6Problem(choice: .auto, runner: broken, ipv6Enabled: false) == nil)
+    }
+
+    @Test func doctorCountsTheRulesOfEachBackend() {
+        let counts = BackendDiagnosis.ruleCounts(runner: ScriptedRunner(outputs: ["iptables-nft-save": Self.someRules,
+                                                                                  "iptables-legacy-save": Self.someRules,
+                                                                                  "ip6tables-legacy-save": nil]))
+        #expect(counts[.nft] == .some(2) && counts[.legacy] == .some(2))
+    }
+}
