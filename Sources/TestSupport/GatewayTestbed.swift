@@ -54,7 +54,7 @@ public struct GatewayTestbed: Sendable {
 
     public static func with<T>(caMode: CAMode = .generated, logIntervalMilliseconds: Int = 100, storeBytes: Int? = nil,
                                commitDelay: String = "2ms", policy: String = allowEverything,
-                               gatewayEnvironment: [String: String] = [:], _ body: (GatewayTestbed) async throws -> T) async throws -> T {
+                               gatewayEnvironment: [String: String] = [:], extraIssuers: [String] = [], _ body: (GatewayTestbed) async throws -> T) async throws -> T {
         try Privileges.requireRoot()
         return try await TestHosts.withAgentAndCluster { hosts in
             let work = try TemporaryDirectory.create(purpose: "gateway")
@@ -75,7 +75,8 @@ public struct GatewayTestbed: Sendable {
             let storePath = storeDisk.map { $0.path + "/recording.sqlite" } ?? work.path("state/recording.sqlite")
             let policyPath = try work.write(policy, to: "policy.yaml")
             let config = try writeConfiguration(work: work, sandbox: sandbox, issuerURL: issuer, mintingIssuerURL: mintingURL,
-                                                storePath: storePath, commitDelay: commitDelay, policyPath: policyPath)
+                                                storePath: storePath, commitDelay: commitDelay, policyPath: policyPath,
+                                                extraIssuers: extraIssuers)
             try prepare(work: work, configPath: config, agent: hosts.agent, sandbox: sandbox, caMode: caMode)
             let environment = gatewayEnvironment.isEmpty ? nil
                 : ProcessInfo.processInfo.environment.merging(gatewayEnvironment) { _, new in new }
@@ -134,7 +135,9 @@ public struct GatewayTestbed: Sendable {
 
     private static func writeConfiguration(work: TemporaryDirectory, sandbox: SandboxCluster, issuerURL: String,
                                            mintingIssuerURL: String, storePath: String, commitDelay: String,
-                                           policyPath: String) throws -> String {
+                                           policyPath: String, extraIssuers: [String]) throws -> String {
+        let extra = extraIssuers.map { "\n    - issuerURL: \($0)\n      clientIDs: [\(clientID)]\n      usernamePrefix: \"extra:\"\n      allowInsecureHTTPIssuer: true" }
+            .joined()
         let text = """
             gateway:
               uid: \(InterceptTestbed.gatewayUID)
@@ -157,7 +160,7 @@ public struct GatewayTestbed: Sendable {
                 - issuerURL: \(mintingIssuerURL)
                   clientIDs: [\(clientID)]
                   usernamePrefix: "minted:"
-                  allowInsecureHTTPIssuer: true
+                  allowInsecureHTTPIssuer: true\(extra)
             clusters:
               - name: sandbox
                 endpoints: ["\(TestHosts.clusterAddress):6443"]

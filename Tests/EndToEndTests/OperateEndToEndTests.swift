@@ -219,3 +219,20 @@ final class RestartFlag: Sendable {
     var done: Bool { state.withLock { $0.done } }
     var countAtRestart: Int { state.withLock { $0.count } }
 }
+
+extension EndToEnd.OperateEndToEndTests {
+    @Test("status names an issuer whose keys cannot load (its tokens are refused) and exits 1")
+    func statusIssuerWithoutKeys() async throws {
+        // Nothing listens on port 9 of the agent host's loopback.
+        try await GatewayTestbed.with(extraIssuers: ["http://127.0.0.1:9"]) { bed in
+            let (code, s) = try Self.statusOf(bed)
+            #expect(code == .exited(1) && s["enforcing"] == false, "\(s)")
+            let problems = s["problems"]?.arrayValue?.compactMap(\.stringValue) ?? []
+            #expect(problems.contains { $0.hasPrefix("no signing keys for http://127.0.0.1:9") }, "\(problems)")
+            let issuer = s["issuers"]?.arrayValue?.first { $0["issuer"] == "http://127.0.0.1:9" }
+            #expect(issuer?["keys"] == 0 && issuer?["lastError"]?.stringValue?.isEmpty == false, "\(String(describing: issuer))")
+            let text = try bed.portcullis(["status"])
+            #expect(text.standardOutput.contains("problem: no signing keys for http://127.0.0.1:9"), "\(text)")
+        }
+    }
+}
