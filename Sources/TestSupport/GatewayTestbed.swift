@@ -54,7 +54,8 @@ public struct GatewayTestbed: Sendable {
 
     public static func with<T>(caMode: CAMode = .generated, logIntervalMilliseconds: Int = 100, storeBytes: Int? = nil,
                                commitDelay: String = "2ms", policy: String = allowEverything,
-                               gatewayEnvironment: [String: String] = [:], extraIssuers: [String] = [], _ body: (GatewayTestbed) async throws -> T) async throws -> T {
+                               gatewayEnvironment: [String: String] = [:], extraIssuers: [String] = [], tamperInterval: String = "1s",
+                               _ body: (GatewayTestbed) async throws -> T) async throws -> T {
         try Privileges.requireRoot()
         return try await TestHosts.withAgentAndCluster { hosts in
             let work = try TemporaryDirectory.create(purpose: "gateway")
@@ -76,7 +77,7 @@ public struct GatewayTestbed: Sendable {
             let policyPath = try work.write(policy, to: "policy.yaml")
             let config = try writeConfiguration(work: work, sandbox: sandbox, issuerURL: issuer, mintingIssuerURL: mintingURL,
                                                 storePath: storePath, commitDelay: commitDelay, policyPath: policyPath,
-                                                extraIssuers: extraIssuers)
+                                                extraIssuers: extraIssuers, tamperInterval: tamperInterval)
             try prepare(work: work, configPath: config, agent: hosts.agent, sandbox: sandbox, caMode: caMode)
             let environment = gatewayEnvironment.isEmpty ? nil
                 : ProcessInfo.processInfo.environment.merging(gatewayEnvironment) { _, new in new }
@@ -135,7 +136,7 @@ public struct GatewayTestbed: Sendable {
 
     private static func writeConfiguration(work: TemporaryDirectory, sandbox: SandboxCluster, issuerURL: String,
                                            mintingIssuerURL: String, storePath: String, commitDelay: String,
-                                           policyPath: String, extraIssuers: [String]) throws -> String {
+                                           policyPath: String, extraIssuers: [String], tamperInterval: String) throws -> String {
         let extra = extraIssuers.map { "\n    - issuerURL: \($0)\n      clientIDs: [\(clientID)]\n      usernamePrefix: \"extra:\"\n      allowInsecureHTTPIssuer: true" }
             .joined()
         let text = """
@@ -145,6 +146,7 @@ public struct GatewayTestbed: Sendable {
               queue: \(InterceptTestbed.queue)
               bridges: []
               stateDirectory: \(work.path)/state
+              tamperInterval: \(tamperInterval)
             tls:
               caCertificate: \(work.path)/tls/ca.crt
               caKey: \(work.path)/tls/ca.key

@@ -236,3 +236,19 @@ extension EndToEnd.OperateEndToEndTests {
         }
     }
 }
+
+extension EndToEnd.OperateEndToEndTests {
+    @Test("status reports drifted rules, naming the drift, and exits 1 (with the tamper watch slowed so the drift stays)")
+    func statusDriftedRules() async throws {
+        try await GatewayTestbed.with(tamperInterval: "1h") { bed in
+            let flushed = try bed.agent.run("/usr/sbin/iptables", ["-t", "mangle", "-F", "PORTCULLIS_POSTROUTING"])
+            #expect(flushed.status.isSuccess, "\(flushed)")
+            let (code, s) = try Self.statusOf(bed)
+            #expect(code == .exited(1) && s["enforcing"] == false && s[path: "rules", "verified"] == false, "\(s)")
+            let drift = s[path: "rules", "drift"]?.arrayValue?.compactMap(\.stringValue) ?? []
+            #expect(drift.contains { $0.contains("PORTCULLIS_POSTROUTING") }, "\(drift)")
+            let text = try bed.portcullis(["status"])
+            #expect(text.standardOutput.contains("rules:    DRIFTED") && text.standardOutput.contains("problem: the rules drifted"), "\(text)")
+        }
+    }
+}

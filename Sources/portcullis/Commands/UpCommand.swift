@@ -140,7 +140,7 @@ struct UpCommand: AsyncParsableCommand {
         }
         logger.notice("rules applied", metadata: ["backend": "\(backend.kind.rawValue)",
                                                   "endpoints": "\(renderer.endpoints.entries.count)"])
-        let watch = TamperWatch(renderer: renderer, backend: backend, recorder: recorder)
+        let watch = TamperWatch(renderer: renderer, backend: backend, recorder: recorder, interval: configuration.tamperInterval)
         watch.start()
         writer.write(Array("{\"event\":\"ready\",\"proxyPort\":\(intercept.proxyPort),\"queue\":\(intercept.queueNumber)}".utf8))
         // systemd (Type=notify): ready only now that the guard, the proxy and the rules are all up.

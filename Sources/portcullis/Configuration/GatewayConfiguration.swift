@@ -11,6 +11,8 @@ struct GatewayConfiguration {
     var clusters: [ClusterSection] = []
     var listenAddresses: [String] = []
     var stateDirectory = "/var/lib/portcullis"
+    /// How often the tamper watch re-verifies the rules (and restores them on drift).
+    var tamperInterval: Duration = .seconds(1)
     var tls: TLSSection?
     var authentication: AuthenticationConfiguration?
     var store = StoreSection()
@@ -35,7 +37,7 @@ struct GatewayConfiguration {
             throw ConfigurationError(file: path, line: nil, field: "clusters", message: "required section is missing")
         }
         let gateway = try gatewayNode.mapping(allowed: ["uid", "proxyPort", "queue", "bridges", "iptablesBackend", "listenAddresses",
-                                                         "stateDirectory"])
+                                                         "stateDirectory", "tamperInterval"])
         guard let uidNode = gateway["uid"] else { throw gatewayNode.error("uid is required: the numeric uid the gateway runs as") }
         var intercept = InterceptConfiguration(gatewayUID: try uidNode.unsigned(UInt32.self, in: 1...UInt32.max), endpoints: [])
         if let port = gateway["proxyPort"] { intercept.proxyPort = try port.unsigned(UInt16.self, in: 1...UInt16.max) }
@@ -88,6 +90,12 @@ struct GatewayConfiguration {
         var configuration = GatewayConfiguration(path: path, intercept: intercept, clusterNames: names, clusters: sections)
         if let v = gateway["listenAddresses"] { configuration.listenAddresses = try v.strings() }
         if let v = gateway["stateDirectory"] { configuration.stateDirectory = try v.string() }
+        if let v = gateway["tamperInterval"] {
+            configuration.tamperInterval = try v.duration()
+            guard configuration.tamperInterval >= .milliseconds(100), configuration.tamperInterval <= .seconds(3600) else {
+                throw v.error("expected from 100ms to 1h")
+            }
+        }
         if let v = root["tls"] { configuration.tls = try TLSSection.read(v) }
         if let v = root["authentication"] { configuration.authentication = try AuthenticationConfiguration.read(v) }
         if let v = root["store"] { configuration.store = try StoreSection.read(v) }
