@@ -1,0 +1,278 @@
+#!/usr/bin/env bash
+# Portcullis against direct access, nginx and mitmproxy, measured as ratios in one run (issue 8).
+# Everything runs in two network namespaces on this machine, as in the demo:
+#   - the cluster host runs nginx serving a fixed ~1 KB JSON body over TLS on 198.18.0.2:6443 (the
+#     endpoint the gateway intercepts) and 198.18.0.4:8443 (the same, never intercepted), and
+#     portcullis-sandbox on 198.18.0.3:6443 for the watch and kubectl figures;
+#   - the agent host (198.18.0.1) runs the gateway (release build, recording everything), an nginx
+#     reverse proxy (:9443) and mitmproxy in reverse mode writing a flow file (:9444), both in front
+#     of 198.18.0.4:8443, and the load generator (wrk).
+# Configurations run alternately, ROUNDS times, each for SECONDS; the median round counts.
+# Results go to bench/results.md. Not part of the test run.
+#
+#   scripts/bench.sh                 (as root; PORTCULLIS_BIN_DIR=DIR uses prebuilt release binaries)
+#   ROUNDS=3 SECONDS_PER_RUN=10 CONNECTIONS=16 WATCHES=1000 scripts/bench.sh
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+ROUNDS="${ROUNDS:-3}"
+DURATION="${SECONDS_PER_RUN:-10}"
+CONNECTIONS="${CONNECTIONS:-16}"
+WATCHES="${WATCHES:-1000}"
+AGENT_IP=198.18.0.1
+CLUSTER_IP=198.18.0.2
+SANDBOX_IP=198.18.0.3
+DIRECT_IP=198.18.0.4   # the same upstream on an address that is not an API endpoint: the guard drops
+                       # everything else sent to an endpoint's address, whatever the port
+GATEWAY_UID=64990
+AGENT_NS="pcl-$$-0-agent"
+CLUSTER_NS="pcl-$$-0-cluster"
+VETH_AGENT="pv$(($$ % 100000))a0"
+VETH_CLUSTER="pv$(($$ % 100000))b0"
+KUBECTL=/usr/lib/google-cloud-sdk/bin/kubectl.1.32
+
+die() { echo "bench.sh: $*" >&2; exit 1; }
+say() { echo "bench.sh: $*" >&2; }
+[[ $(id -u) -eq 0 ]] || die "run as root: it installs packages and creates network namespaces"
+
+WORK=""
+cleanup() {
+  local status=$?
+  set +e
+  for signal in TERM KILL; do
+    for ns in "$AGENT_NS" "$CLUSTER_NS"; do ip netns pids "$ns" 2>/dev/null | xargs -r kill "-$signal" 2>/dev/null; done
+    sleep 0.5
+  done
+  for ns in "$AGENT_NS" "$CLUSTER_NS"; do ip netns list 2>/dev/null | grep -q "^$ns\b" && ip netns delete "$ns"; done
+  [[ -n $WORK ]] && rm -rf "$WORK"
+  exit "$status"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# Tools: the test prerequisites, wrk and nginx from Debian, mitmproxy in its own virtualenv (it pins
+# an older `cryptography` than the tests' .venv).
+"$ROOT/scripts/setup.sh" >&2
+missing=()
+for pkg in wrk nginx-light; do dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg"); done
+if ((${#missing[@]})); then
+  say "installing ${missing[*]}"
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+MITM_VENV="$ROOT/.venv-mitm"
+if [[ ! -x $MITM_VENV/bin/mitmdump ]]; then
+  say "installing mitmproxy into $MITM_VENV"
+  /usr/bin/python3 -m venv "$MITM_VENV"
+  "$MITM_VENV/bin/pip" install -q --disable-pip-version-check mitmproxy
+fi
+command -v swift >/dev/null || export PATH="/opt/swift/usr/bin:$PATH"
+if [[ -n ${PORTCULLIS_BIN_DIR:-} ]]; then
+  BIN="$PORTCULLIS_BIN_DIR"
+else
+  say "building in release mode"
+  (cd "$ROOT" && swift build -c release --product portcullis >&2 && swift build -c release --product portcullis-sandbox >&2)
+  BIN="$(cd "$ROOT" && swift build -c release --show-bin-path)"
+fi
+PORTCULLIS="$BIN/portcullis"
+PYTHON="$ROOT/.venv/bin/python"
+
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/pcl-$$-bench-XXXXXX")"
+chmod 755 "$WORK"
+GW="$WORK/gateway"
+mkdir -p "$GW/tls" "$WORK/tls" "$WORK/nginx" "$WORK/minting"
+chmod 755 "$GW" "$GW/tls"
+
+# --- hosts
+ip netns add "$AGENT_NS"
+ip netns add "$CLUSTER_NS"
+ip -n "$AGENT_NS" link set lo up
+ip -n "$CLUSTER_NS" link set lo up
+ip -n "$AGENT_NS" link add "$VETH_AGENT" type veth peer name "$VETH_CLUSTER" netns "$CLUSTER_NS"
+ip -n "$AGENT_NS" addr add "$AGENT_IP/24" dev "$VETH_AGENT"
+ip -n "$CLUSTER_NS" addr add "$CLUSTER_IP/24" dev "$VETH_CLUSTER"
+ip -n "$CLUSTER_NS" addr add "$SANDBOX_IP/24" dev "$VETH_CLUSTER"
+ip -n "$CLUSTER_NS" addr add "$DIRECT_IP/24" dev "$VETH_CLUSTER"
+ip -n "$AGENT_NS" link set "$VETH_AGENT" up
+ip -n "$CLUSTER_NS" link set "$VETH_CLUSTER" up
+in_agent() { ip netns exec "$AGENT_NS" "$@"; }
+in_cluster() { ip netns exec "$CLUSTER_NS" "$@"; }
+wait_tcp() { # wait_tcp NS HOST PORT
+  for _ in $(seq 1 300); do
+    ip netns exec "$1" /usr/bin/python3 -c "import socket,sys; socket.create_connection((sys.argv[1], int(sys.argv[2])), 1)" "$2" "$3" 2>/dev/null && return 0
+    sleep 0.1
+  done
+  die "nothing listens on $2:$3 in $1"
+}
+
+# --- TLS for the upstream and the agent-side proxies
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 -subj "/CN=bench CA" \
+  -keyout "$WORK/tls/ca.key" -out "$WORK/tls/ca.crt" 2>/dev/null
+make_leaf() { # make_leaf NAME SAN
+  openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -subj "/CN=$1" -keyout "$WORK/tls/$1.key" \
+    -out "$WORK/tls/$1.csr" 2>/dev/null
+  openssl x509 -req -in "$WORK/tls/$1.csr" -CA "$WORK/tls/ca.crt" -CAkey "$WORK/tls/ca.key" -CAcreateserial -days 2 \
+    -extfile <(printf 'subjectAltName=%s\n' "$2") -out "$WORK/tls/$1.crt" 2>/dev/null
+}
+make_leaf upstream "IP:$CLUSTER_IP,IP:$DIRECT_IP"
+make_leaf local "IP:127.0.0.1"
+chmod 644 "$WORK/tls/"*
+
+# --- the cluster host: nginx with a fixed ~1 KB JSON body; the sandbox
+BODY="$(/usr/bin/python3 -c 'import json; print(json.dumps({"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":"bench","namespace":"default","resourceVersion":"1"},"data":{"k%02d"%i:"x"*24 for i in range(28)}}))')"
+printf '%s' "$BODY" >"$WORK/nginx/body.json"
+cat >"$WORK/nginx/upstream.conf" <<NGINX
+worker_processes auto;
+daemon off;
+pid $WORK/nginx/upstream.pid;
+error_log $WORK/nginx/upstream.err;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  keepalive_requests 1000000;
+  server {
+    listen $CLUSTER_IP:6443 ssl;
+    listen $DIRECT_IP:8443 ssl;
+    ssl_certificate $WORK/tls/upstream.crt;
+    ssl_certificate_key $WORK/tls/upstream.key;
+    root $WORK/nginx;
+    location / { default_type application/json; try_files /body.json =404; }
+  }
+}
+NGINX
+in_cluster nginx -c "$WORK/nginx/upstream.conf" &
+in_cluster "$BIN/portcullis-sandbox" apiserver --listen "$SANDBOX_IP:6443" --data-dir "$WORK/sandbox" >"$WORK/sandbox.out" 2>&1 &
+wait_tcp "$CLUSTER_NS" "$DIRECT_IP" 8443
+wait_tcp "$CLUSTER_NS" "$SANDBOX_IP" 6443
+
+# --- the agent host: the issuer, the gateway, nginx and mitmproxy in front of :8443
+in_agent "$PYTHON" "$ROOT/Tests/clients/oidc_mint.py" serve --dir "$WORK/minting" >"$WORK/minting.out" 2>&1 &
+for _ in $(seq 1 300); do grep -q listening "$WORK/minting.out" 2>/dev/null && break; sleep 0.1; done
+ISSUER="$(awk '/listening/ { print $2 }' "$WORK/minting.out")"
+[[ -n $ISSUER ]] || die "the token issuer did not start: $(cat "$WORK/minting.out")"
+NOW=$(date +%s)
+TOKEN="$(printf '[{"key":"rsa-1","alg":"RS256","claims":{"iss":"%s","aud":"portcullis","sub":"bench","iat":%d,"exp":%d}}]' \
+  "$ISSUER" "$NOW" "$((NOW + 7200))" | "$PYTHON" "$ROOT/Tests/clients/oidc_mint.py" mint --dir "$WORK/minting" \
+  | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)[0])')"
+awk -F, '$2 == "admin" { print $1 }' "$WORK/sandbox/tokens.csv" >"$GW/cluster.token"
+cp "$WORK/sandbox/ca.crt" "$GW/sandbox-ca.crt"
+cp "$WORK/tls/ca.crt" "$GW/bench-ca.crt"
+chown "$GATEWAY_UID:$GATEWAY_UID" "$GW/cluster.token" && chmod 600 "$GW/cluster.token"
+printf 'defaultEffect: allow\nrules: []\n' >"$GW/policy.yaml"
+cat >"$GW/portcullis.yaml" <<YAML
+gateway: {uid: $GATEWAY_UID, proxyPort: 15443, queue: 4242, bridges: [], stateDirectory: $GW/state}
+tls: {caCertificate: $GW/tls/ca.crt, caKey: $GW/tls/ca.key}
+authentication:
+  issuers:
+    - {issuerURL: "$ISSUER", clientIDs: [portcullis], usernamePrefix: "bench:", allowInsecureHTTPIssuer: true}
+clusters:
+  - {name: upstream, endpoints: ["$CLUSTER_IP:6443"], caFile: $GW/bench-ca.crt, tokenFile: $GW/cluster.token}
+  - {name: sandbox, endpoints: ["$SANDBOX_IP:6443"], caFile: $GW/sandbox-ca.crt, tokenFile: $GW/cluster.token}
+policy: {file: $GW/policy.yaml}
+metrics: {listen: "off"}
+YAML
+chmod 644 "$GW/portcullis.yaml" "$GW/policy.yaml" "$GW/bench-ca.crt" "$GW/sandbox-ca.crt"
+in_agent "$PORTCULLIS" init --skip-user --config "$GW/portcullis.yaml" >/dev/null
+in_agent setpriv --reuid "$GATEWAY_UID" --regid "$GATEWAY_UID" --clear-groups --inh-caps +net_admin,+net_raw \
+  --ambient-caps +net_admin,+net_raw -- "$PORTCULLIS" up --config "$GW/portcullis.yaml" >"$WORK/gateway.out" 2>"$WORK/gateway.err" &
+for _ in $(seq 1 600); do grep -q '"event":"ready"' "$WORK/gateway.out" 2>/dev/null && break; sleep 0.1; done
+grep -q '"event":"ready"' "$WORK/gateway.out" || die "the gateway did not start: $(tail -5 "$WORK/gateway.err")"
+GATEWAY_PID="$(in_agent pgrep -u "$GATEWAY_UID" -f "portcullis up" | head -n 1)"
+
+cat >"$WORK/nginx/proxy.conf" <<NGINX
+worker_processes auto;
+daemon off;
+pid $WORK/nginx/proxy.pid;
+error_log $WORK/nginx/proxy.err;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  keepalive_requests 1000000;
+  upstream cluster { server $DIRECT_IP:8443; keepalive 64; }
+  server {
+    listen 127.0.0.1:9443 ssl;
+    ssl_certificate $WORK/tls/local.crt;
+    ssl_certificate_key $WORK/tls/local.key;
+    location / {
+      proxy_pass https://cluster;
+      proxy_http_version 1.1;
+      proxy_set_header Connection "";
+      proxy_ssl_session_reuse on;
+    }
+  }
+}
+NGINX
+in_agent nginx -c "$WORK/nginx/proxy.conf" &
+in_agent "$MITM_VENV/bin/mitmdump" --mode "reverse:https://$DIRECT_IP:8443" --listen-host 127.0.0.1 --listen-port 9444 \
+  --ssl-insecure -q -w "$WORK/flows.mitm" >"$WORK/mitm.out" 2>&1 &
+wait_tcp "$AGENT_NS" 127.0.0.1 9443
+wait_tcp "$AGENT_NS" 127.0.0.1 9444
+
+# --- throughput and latency, alternating
+URI=/api/v1/namespaces/default/configmaps/bench
+declare -A TARGET=([direct]="https://$DIRECT_IP:8443$URI" [nginx]="https://127.0.0.1:9443$URI"
+                   [mitmproxy]="https://127.0.0.1:9444$URI" [portcullis]="https://$CLUSTER_IP:6443$URI")
+CONFIGS=(direct nginx mitmproxy portcullis)
+# Each configuration must answer 200 before it is measured.
+for config in "${CONFIGS[@]}"; do
+  code="$(in_agent curl -sk -o "$WORK/preflight.json" -w '%{http_code}' -H "Authorization: Bearer $TOKEN" "${TARGET[$config]}")"
+  [[ $code == 200 ]] || die "$config answered $code, not 200: $(head -c 400 "$WORK/preflight.json"); the recorded reason: $(sqlite3 "file:$GW/state/recording.sqlite?mode=ro" "SELECT reason FROM responses ORDER BY seq DESC LIMIT 1" 2>&1)"
+done
+RESULTS="$WORK/runs.tsv"
+: >"$RESULTS"
+SENT_TO_GATEWAY=0
+recorded() { sqlite3 "file:$GW/state/recording.sqlite?mode=ro" "SELECT COUNT(*) FROM requests WHERE uri = '$URI'"; }
+BEFORE_RECORDED=$(recorded)
+for round in $(seq 1 "$ROUNDS"); do
+  for config in "${CONFIGS[@]}"; do
+    out="$(in_agent wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -H "Authorization: Bearer $TOKEN" "${TARGET[$config]}" 2>&1)"
+    rps="$(awk '/Requests\/sec/ { print $2 }' <<<"$out")"
+    p50="$(awk '$1 == "50%" { print $2 }' <<<"$out")"
+    p99="$(awk '$1 == "99%" { print $2 }' <<<"$out")"
+    total="$(awk '/requests in/ { print $1 }' <<<"$out")"
+    non2xx="$(awk '/Non-2xx/ { print $NF }' <<<"$out")"
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$config" "$rps" "$p50" "$p99" "$total" "${non2xx:-0}" >>"$RESULTS"
+    [[ $config == portcullis ]] && SENT_TO_GATEWAY=$((SENT_TO_GATEWAY + total))
+    say "round $round $config: $rps req/s, p50 $p50, p99 $p99${non2xx:+, $non2xx non-2xx}"
+  done
+done
+sleep 1   # the last group commit
+RECORDED=$(( $(recorded) - BEFORE_RECORDED ))
+RSS_PEAK_KIB="$(awk '/VmHWM/ { print $2 }' "/proc/$GATEWAY_PID/status")"
+
+# --- 1,000 watches through the gateway: memory, then events per second
+in_cluster "$KUBECTL" --kubeconfig "$WORK/sandbox/kubeconfig" get ns default >/dev/null
+RSS_BEFORE_WATCHES_KIB="$(awk '/VmRSS/ { print $2 }' "/proc/$GATEWAY_PID/status")"
+coproc WATCHER { in_agent /usr/bin/python3 "$ROOT/scripts/bench/watch_load.py" "$SANDBOX_IP" 6443 "$TOKEN" --watches "$WATCHES" --creates 20; }
+read -r -t 120 line <&"${WATCHER[0]}" || die "the watches did not open within 120 s"
+[[ $line == open ]] || die "the watches did not open: $line"
+sleep 2   # let allocations settle before reading RSS
+RSS_WATCHES_KIB="$(awk '/VmRSS/ { print $2 }' "/proc/$GATEWAY_PID/status")"
+echo go >&"${WATCHER[1]}"
+read -r -t 180 WATCH_RESULT <&"${WATCHER[0]}" || die "the watch events did not arrive within 180 s"
+kill "$WATCHER_PID" 2>/dev/null || true
+
+# --- kubectl get pods, direct (from the cluster host) and through the gateway
+time_kubectl() { # time_kubectl NS ARGS...: median wall time of 5 runs, in ms
+  local ns=$1; shift
+  local times=()
+  for _ in 1 2 3 4 5; do
+    local start end
+    start=$(date +%s%N)
+    ip netns exec "$ns" "$KUBECTL" "$@" get pods -n default >/dev/null
+    end=$(date +%s%N)
+    times+=($(( (end - start) / 1000000 )))
+  done
+  printf '%s\n' "${times[@]}" | sort -n | sed -n 3p
+}
+KUBECTL_DIRECT_MS="$(time_kubectl "$CLUSTER_NS" --kubeconfig "$WORK/sandbox/kubeconfig")"
+KUBECTL_GATEWAY_MS="$(time_kubectl "$AGENT_NS" --server "https://$SANDBOX_IP:6443" --insecure-skip-tls-verify --token "$TOKEN" --cache-dir "$WORK/kcache")"
+
+# --- the report
+mkdir -p "$ROOT/bench"
+/usr/bin/python3 "$ROOT/scripts/bench/report.py" --runs "$RESULTS" --sent "$SENT_TO_GATEWAY" --recorded "$RECORDED" \
+  --rss-peak-kib "$RSS_PEAK_KIB" --rss-before-watches-kib "$RSS_BEFORE_WATCHES_KIB" --rss-watches-kib "$RSS_WATCHES_KIB" \
+  --watch-result "$WATCH_RESULT" --kubectl-direct-ms "$KUBECTL_DIRECT_MS" --kubectl-gateway-ms "$KUBECTL_GATEWAY_MS" \
+  --commit "$(cd "$ROOT" && git rev-parse --short HEAD)" --command "ROUNDS=$ROUNDS SECONDS_PER_RUN=$DURATION CONNECTIONS=$CONNECTIONS WATCHES=$WATCHES scripts/bench.sh" \
+  --connections "$CONNECTIONS" --body-bytes "${#BODY}" >"$ROOT/bench/results.md"
+cat "$ROOT/bench/results.md"

@@ -1,0 +1,117 @@
+#!/usr/bin/env python3
+"""Turns scripts/bench.sh's measurements into bench/results.md (stdout): the machine, the commit,
+the command, the tables, and each target marked met or missed."""
+import argparse
+import datetime
+import json
+import os
+import platform
+import statistics
+import subprocess
+
+
+def ms(text):
+    """wrk's latency ("512.00us", "2.34ms", "1.20s") in milliseconds."""
+    for unit, factor in (("us", 0.001), ("ms", 1.0), ("s", 1000.0)):
+        if text.endswith(unit):
+            return float(text[: -len(unit)]) * factor
+    return float("nan")
+
+
+def machine():
+    model = "unknown CPU"
+    try:
+        for line in subprocess.run(["lscpu"], capture_output=True, text=True).stdout.splitlines():
+            if line.startswith("Model name:"):
+                model = line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    memory = ""
+    with open("/proc/meminfo") as f:
+        for line in f:
+            if line.startswith("MemTotal:"):
+                memory = f"{int(line.split()[1]) // 1024 // 1024} GiB"
+    osname = ""
+    if os.path.exists("/etc/os-release"):
+        with open("/etc/os-release") as f:
+            for line in f:
+                if line.startswith("PRETTY_NAME="):
+                    osname = line.split("=", 1)[1].strip().strip('"')
+    return f"{model}, {os.cpu_count()} cores, {memory} RAM; {osname}, Linux {platform.release()}"
+
+
+def main():
+    p = argparse.ArgumentParser()
+    for name in ("runs", "sent", "recorded", "rss-peak-kib", "rss-before-watches-kib", "rss-watches-kib", "watch-result",
+                 "kubectl-direct-ms", "kubectl-gateway-ms", "commit", "command", "connections", "body-bytes"):
+        p.add_argument("--" + name, required=True)
+    a = p.parse_args()
+    runs = {}
+    raw = []
+    with open(a.runs) as f:
+        for line in f:
+            rnd, config, rps, p50, p99, total, non2xx = line.rstrip("\n").split("\t")
+            runs.setdefault(config, []).append((float(rps), ms(p50), ms(p99), int(total), int(non2xx or 0)))
+            raw.append((rnd, config, rps, p50, p99, total, non2xx))
+    med = {c: (statistics.median(r[0] for r in rs), statistics.median(r[1] for r in rs), statistics.median(r[2] for r in rs),
+               sum(r[4] for r in rs)) for c, rs in runs.items()}
+    d, n, m, g = med["direct"], med["nginx"], med["mitmproxy"], med["portcullis"]
+    watch = json.loads(a.watch_result)
+    rss_watch_mib = int(a.rss_watches_kib) / 1024
+    rss_watch_delta = (int(a.rss_watches_kib) - int(a.rss_before_watches_kib)) / 1024
+    sent, recorded = int(a.sent), int(a.recorded)
+    added_g, added_n = g[1] - d[1], n[1] - d[1]
+    targets = [
+        ("throughput ≥ 0.8× nginx", g[0] >= 0.8 * n[0], f"{g[0] / n[0]:.2f}×"),
+        ("throughput ≥ 30× mitmproxy", g[0] >= 30 * m[0], f"{g[0] / m[0]:.1f}×"),
+        ("added p50 latency ≤ 1.2× nginx's", added_g <= 1.2 * added_n, f"{added_g:.3f} ms vs {added_n:.3f} ms ({added_g / added_n:.2f}×)" if added_n > 0 else f"{added_g:.3f} ms vs {added_n:.3f} ms"),
+        (f"{watch['watches']} idle watches ≤ 100 MiB RSS", rss_watch_mib <= 100, f"{rss_watch_mib:.1f} MiB"),
+        ("zero requests unrecorded at top throughput", recorded >= sent, f"{sent} completed, {recorded} recorded"),
+    ]
+    out = []
+    out.append("# Benchmark results\n")
+    out.append(f"- Date: {datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}")
+    out.append(f"- Machine: {machine()}")
+    out.append(f"- Commit: {a.commit}")
+    out.append(f"- Command (as root, from the repository root): `{a.command}`")
+    out.append(f"- Load: wrk, 2 threads, {a.connections} keep-alive connections, GET of a {a.body_bytes}-byte JSON body over TLS; "
+               "every configuration in turn, each round; the median round is shown.\n")
+    out.append("## Throughput and latency\n")
+    out.append("| configuration | requests/s | p50 | p99 | non-2xx |")
+    out.append("|---|---:|---:|---:|---:|")
+    labels = {"direct": "direct to the upstream", "nginx": "nginx reverse proxy (C, records nothing)",
+              "mitmproxy": "mitmproxy reverse mode, writing its flow file", "portcullis": "Portcullis: iptables, OIDC, policy, recording"}
+    for c in ("direct", "nginx", "mitmproxy", "portcullis"):
+        r = med[c]
+        out.append(f"| {labels[c]} | {r[0]:,.0f} | {r[1]:.2f} ms | {r[2]:.2f} ms | {r[3]} |")
+    out.append("")
+    out.append(f"Portcullis against the others: {g[0] / d[0]:.2f}× direct, {g[0] / n[0]:.2f}× nginx, {g[0] / m[0]:.1f}× mitmproxy "
+               f"in requests/s; added p50 latency {added_g:.3f} ms (nginx adds {added_n:.3f} ms).\n")
+    out.append(f"Gateway peak RSS over the whole run: {int(a.rss_peak_kib) / 1024:.1f} MiB.\n")
+    out.append("## Watches\n")
+    out.append("| watches open through the gateway | gateway RSS | RSS added by the watches | events delivered | events/s |")
+    out.append("|---:|---:|---:|---:|---:|")
+    out.append(f"| {watch['watches']} | {rss_watch_mib:.1f} MiB | {rss_watch_delta:.1f} MiB | {watch['events']} of {watch['expected']} | {watch['eventsPerSecond']:,.0f} |\n")
+    out.append("## kubectl\n")
+    out.append("| `kubectl get pods` (median of 5) | wall time |")
+    out.append("|---|---:|")
+    out.append(f"| direct to the API server | {a.kubectl_direct_ms} ms |")
+    out.append(f"| through the gateway | {a.kubectl_gateway_ms} ms |\n")
+    out.append("## Completeness at top load\n")
+    out.append(f"wrk completed {sent} requests through the gateway; the store holds {recorded} records of them "
+               "(a request cut off when a run ends is recorded but not counted by wrk).\n")
+    out.append("## Targets\n")
+    out.append("| target | result | measured |")
+    out.append("|---|---|---|")
+    for name, met, measured in targets:
+        out.append(f"| {name} | {'met' if met else '**missed**'} | {measured} |")
+    out.append("\n## Every round\n")
+    out.append("| round | configuration | requests/s | p50 | p99 | requests | non-2xx |")
+    out.append("|---:|---|---:|---:|---:|---:|---:|")
+    for r in raw:
+        out.append("| " + " | ".join(r) + " |")
+    print("\n".join(out))
+
+
+if __name__ == "__main__":
+    main()
