@@ -11,7 +11,7 @@
 # Results go to bench/results.md. Not part of the test run.
 #
 #   scripts/bench.sh                 (as root; PORTCULLIS_BIN_DIR=DIR uses prebuilt release binaries)
-#   ROUNDS=3 SECONDS_PER_RUN=10 CONNECTIONS=16 WATCHES=1000 scripts/bench.sh
+#   ROUNDS=3 SECONDS_PER_RUN=10 CONNECTIONS=16 WATCHES=1000 COMMIT_DELAY=0ms scripts/bench.sh
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -19,6 +19,7 @@ ROUNDS="${ROUNDS:-3}"
 DURATION="${SECONDS_PER_RUN:-10}"
 CONNECTIONS="${CONNECTIONS:-16}"
 WATCHES="${WATCHES:-1000}"
+COMMIT_DELAY="${COMMIT_DELAY:-0ms}"   # the store's group-commit window (store.commitDelay; none by default)
 AGENT_IP=198.18.0.1
 CLUSTER_IP=198.18.0.2
 SANDBOX_IP=198.18.0.3
@@ -169,7 +170,8 @@ clusters:
   - {name: upstream, endpoints: ["$CLUSTER_IP:6443"], caFile: $GW/bench-ca.crt, tokenFile: $GW/cluster.token}
   - {name: sandbox, endpoints: ["$SANDBOX_IP:6443"], caFile: $GW/sandbox-ca.crt, tokenFile: $GW/cluster.token}
 policy: {file: $GW/policy.yaml}
-metrics: {listen: "off"}
+metrics: {listen: "127.0.0.1:19464"}
+store: {commitDelay: $COMMIT_DELAY}
 YAML
 chmod 644 "$GW/portcullis.yaml" "$GW/policy.yaml" "$GW/bench-ca.crt" "$GW/sandbox-ca.crt"
 in_agent "$PORTCULLIS" init --skip-user --config "$GW/portcullis.yaml" >/dev/null
@@ -238,6 +240,21 @@ for round in $(seq 1 "$ROUNDS"); do
 done
 sleep 1   # the last group commit
 RECORDED=$(( $(recorded) - BEFORE_RECORDED ))
+# The store's side of the gateway's cost: its group commits, from the gateway's own metrics.
+in_agent curl -s http://127.0.0.1:19464/metrics >"$WORK/metrics.txt"
+# Where the gateway spends its CPU under the same load: a flat perf profile of one more run.
+PROFILE="$WORK/profile.txt"
+if perf stat -e instructions true >/dev/null 2>&1; then
+  in_agent wrk -t2 -c"$CONNECTIONS" -d"$((DURATION + 2))s" -H "Authorization: Bearer $TOKEN" "${TARGET[portcullis]}" >/dev/null 2>&1 &
+  WRK_PID=$!
+  sleep 1
+  perf record -q -F 999 -p "$GATEWAY_PID" -o "$WORK/perf.data" -- sleep "$DURATION" >/dev/null 2>&1 || true
+  wait "$WRK_PID" || true
+  perf report -q -i "$WORK/perf.data" --stdio --no-children --sort dso,symbol 2>/dev/null | grep -v '^$' | head -n 25 \
+    | sed -E 's/[[:space:]]+-[[:space:]]+-[[:space:]]*$//; s/[[:space:]]+$//' >"$PROFILE" || true
+else
+  echo "perf is not supported on this machine" >"$PROFILE"
+fi
 RSS_PEAK_KIB="$(awk '/VmHWM/ { print $2 }' "/proc/$GATEWAY_PID/status")"
 
 # --- 1,000 watches through the gateway: memory, then events per second
@@ -273,6 +290,7 @@ mkdir -p "$ROOT/bench"
 /usr/bin/python3 "$ROOT/scripts/bench/report.py" --runs "$RESULTS" --sent "$SENT_TO_GATEWAY" --recorded "$RECORDED" \
   --rss-peak-kib "$RSS_PEAK_KIB" --rss-before-watches-kib "$RSS_BEFORE_WATCHES_KIB" --rss-watches-kib "$RSS_WATCHES_KIB" \
   --watch-result "$WATCH_RESULT" --kubectl-direct-ms "$KUBECTL_DIRECT_MS" --kubectl-gateway-ms "$KUBECTL_GATEWAY_MS" \
-  --commit "$(cd "$ROOT" && git rev-parse --short HEAD)" --command "ROUNDS=$ROUNDS SECONDS_PER_RUN=$DURATION CONNECTIONS=$CONNECTIONS WATCHES=$WATCHES scripts/bench.sh" \
-  --connections "$CONNECTIONS" --body-bytes "${#BODY}" >"$ROOT/bench/results.md"
+  --commit "$(cd "$ROOT" && git rev-parse --short HEAD)" --command "ROUNDS=$ROUNDS SECONDS_PER_RUN=$DURATION CONNECTIONS=$CONNECTIONS WATCHES=$WATCHES COMMIT_DELAY=$COMMIT_DELAY scripts/bench.sh" \
+  --connections "$CONNECTIONS" --body-bytes "${#BODY}" --metrics "$WORK/metrics.txt" --profile "$PROFILE" \
+  --analysis "$ROOT/bench/analysis.md" >"$ROOT/bench/results.md"
 cat "$ROOT/bench/results.md"

@@ -54,7 +54,7 @@ import TestSupport
         #expect(c.storePath == "/var/lib/portcullis/recording.sqlite")
         #expect(c.store.bodyLimit == 1 << 20)
         #expect(c.store.queueLimit == 10_000)
-        #expect(c.store.commitDelay == .milliseconds(2))
+        #expect(c.store.commitDelay == .zero)
         #expect(c.store.redactedHeaders == ["Authorization", "Proxy-Authorization", "Cookie", "Set-Cookie"])
         #expect(c.store.redactSecrets)
     }

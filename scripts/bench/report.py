@@ -43,7 +43,8 @@ def machine():
 def main():
     p = argparse.ArgumentParser()
     for name in ("runs", "sent", "recorded", "rss-peak-kib", "rss-before-watches-kib", "rss-watches-kib", "watch-result",
-                 "kubectl-direct-ms", "kubectl-gateway-ms", "commit", "command", "connections", "body-bytes"):
+                 "kubectl-direct-ms", "kubectl-gateway-ms", "commit", "command", "connections", "body-bytes",
+                 "metrics", "profile", "analysis"):
         p.add_argument("--" + name, required=True)
     a = p.parse_args()
     runs = {}
@@ -100,11 +101,35 @@ def main():
     out.append("## Completeness at top load\n")
     out.append(f"wrk completed {sent} requests through the gateway; the store holds {recorded} records of them "
                "(a request cut off when a run ends is recorded but not counted by wrk).\n")
+    out.append("## The store's group commits during the run\n")
+    samples = {}
+    with open(a.metrics) as f:
+        for line in f:
+            if line.startswith("portcullis_store_") and not line.startswith("#"):
+                name, _, value = line.rpartition(" ")
+                samples[name] = float(value)
+    commits = samples.get("portcullis_store_commit_duration_seconds_count", 0)
+    seconds = samples.get("portcullis_store_commit_duration_seconds_sum", 0)
+    rows = samples.get("portcullis_store_rows_committed_total", 0)
+    if commits:
+        out.append(f"{commits:,.0f} commits (SQLite WAL, `synchronous = FULL`: each one an fsync), {seconds / commits * 1000:.2f} ms each on "
+                   f"average, {rows / commits:.1f} rows per commit. Every request waits for two of them: its record before it is "
+                   "forwarded, and its response's record before the response is delivered.\n")
+    out.append("## Where the gateway's CPU goes\n")
+    out.append("A flat `perf record` of the gateway during one more Portcullis run (top entries, by DSO and symbol):\n")
+    out.append("```")
+    with open(a.profile) as f:
+        out.append(f.read().rstrip())
+    out.append("```\n")
     out.append("## Targets\n")
     out.append("| target | result | measured |")
     out.append("|---|---|---|")
     for name, met, measured in targets:
         out.append(f"| {name} | {'met' if met else '**missed**'} | {measured} |")
+    if os.path.exists(a.analysis):
+        out.append("")
+        with open(a.analysis) as f:
+            out.append(f.read().rstrip())
     out.append("\n## Every round\n")
     out.append("| round | configuration | requests/s | p50 | p99 | requests | non-2xx |")
     out.append("|---:|---|---:|---:|---:|---:|---:|")
