@@ -56,7 +56,7 @@ trap 'exit 143' TERM
 # an older `cryptography` than the tests' .venv).
 "$ROOT/scripts/setup.sh" >&2
 missing=()
-for pkg in wrk nginx-light; do dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg"); done
+for pkg in wrk nginx-light curl; do dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg"); done
 if ((${#missing[@]})); then
   say "installing ${missing[*]}"
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
