@@ -61,16 +61,7 @@ struct Clauses {
         }
         let outcomes = filter.requestOutcomes
         if !outcomes.isEmpty {
-            let d = RequestOutcome.decisionSQL
-            let conditions = outcomes.map { outcome -> String in
-                switch outcome {
-                case .denied: return "\(d) = 'deny'"
-                case .rejected: return "(\(d) IS NOT 'deny' AND p.rejected = 1)"
-                case .allowed: return "(\(d) IS NOT 'deny' AND p.rejected = 0)"
-                case .unanswered: return "(\(d) IS NOT 'deny' AND p.request_id IS NULL)"
-                }
-            }
-            add("(" + conditions.joined(separator: " OR ") + ")")
+            add("(" + outcomes.map(\.condition).joined(separator: " OR ") + ")")
         }
     }
 }

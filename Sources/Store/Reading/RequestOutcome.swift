@@ -26,6 +26,25 @@ public enum RequestOutcome: String, Sendable, Hashable, CaseIterable, Comparable
     /// reviewer's (or the timeout's) for a held request, else the policy's.
     static let decisionSQL = "COALESCE(v.decision, r.decision)"
     static let reviewJoin = "LEFT JOIN reviews v ON v.request_id = r.id"
+    /// `requests r` with its response `p` and its review `v`, for the conditions below.
+    static let requestJoins = "requests r LEFT JOIN responses p ON p.request_id = r.id \(reviewJoin)"
+
+    /// The SQL condition on `requests r`, `responses p` and `reviews v` (``requestJoins``) that
+    /// holds for requests with this outcome: ``classify(decision:rejected:)`` in SQL.
+    var condition: String {
+        let d = Self.decisionSQL
+        switch self {
+        case .denied: return "\(d) = 'deny'"
+        case .rejected: return "(\(d) IS NOT 'deny' AND p.rejected = 1)"
+        case .allowed: return "(\(d) IS NOT 'deny' AND p.rejected = 0)"
+        case .unanswered: return "(\(d) IS NOT 'deny' AND p.request_id IS NULL)"
+        }
+    }
+
+    /// Columns counting the requests of each outcome, named by the outcome.
+    static var countColumns: String {
+        allCases.map { "SUM(CASE WHEN \($0.condition) THEN 1 ELSE 0 END) AS \($0.rawValue)" }.joined(separator: ", ")
+    }
 
     static func classify(decision: String?, rejected: Bool?) -> RequestOutcome {
         if decision == "deny" { return .denied }

@@ -15,7 +15,7 @@ struct SessionQuery {
         request.add("r.connection_id = c.id")
         try request.requestFields(filter, db)
         request.timeRange("r.received_at", filter)
-        let exists = "EXISTS (SELECT 1 FROM requests r LEFT JOIN responses p ON p.request_id = r.id \(RequestOutcome.reviewJoin) WHERE \(request.text))"
+        let exists = "EXISTS (SELECT 1 FROM \(RequestOutcome.requestJoins) WHERE \(request.text))"
         if filter.hasRequestFields {
             where_.add(exists, request.arguments)
         } else if filter.since != nil || filter.until != nil {

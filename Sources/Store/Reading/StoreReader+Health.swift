@@ -5,13 +5,8 @@ extension StoreReader {
     /// `since` (microseconds since the epoch), and bypass attempts (`bypass`) since then.
     public func outcomeCounts(since: Int64) throws -> [String: Int] {
         try database.read { db in
-            let d = RequestOutcome.decisionSQL
             let row = try Row.fetchOne(db, sql: """
-                SELECT SUM(CASE WHEN \(d) = 'deny' THEN 1 ELSE 0 END) AS denied,
-                    SUM(CASE WHEN \(d) IS NOT 'deny' AND p.rejected = 1 THEN 1 ELSE 0 END) AS rejected,
-                    SUM(CASE WHEN \(d) IS NOT 'deny' AND p.rejected = 0 THEN 1 ELSE 0 END) AS allowed,
-                    SUM(CASE WHEN \(d) IS NOT 'deny' AND p.request_id IS NULL THEN 1 ELSE 0 END) AS unanswered
-                FROM requests r LEFT JOIN responses p ON p.request_id = r.id \(RequestOutcome.reviewJoin) WHERE r.received_at >= ?
+                SELECT \(RequestOutcome.countColumns) FROM \(RequestOutcome.requestJoins) WHERE r.received_at >= ?
                 """, arguments: [since])
             var counts: [String: Int] = [:]
             for outcome in RequestOutcome.allCases { counts[outcome.rawValue] = row?[outcome.rawValue] ?? 0 }

@@ -56,14 +56,9 @@ extension StoreReader {
     }
 
     static func summary(of connection: ConnectionRecord, _ db: Database) throws -> SessionSummary {
-        let d = RequestOutcome.decisionSQL
         let counts = try Row.fetchOne(db, sql: """
-            SELECT COUNT(r.id) AS total,
-                SUM(CASE WHEN \(d) = 'deny' THEN 1 ELSE 0 END) AS denied,
-                SUM(CASE WHEN \(d) IS NOT 'deny' AND p.rejected = 1 THEN 1 ELSE 0 END) AS rejected,
-                SUM(CASE WHEN \(d) IS NOT 'deny' AND p.rejected = 0 THEN 1 ELSE 0 END) AS allowed,
-                SUM(CASE WHEN \(d) IS NOT 'deny' AND p.request_id IS NULL THEN 1 ELSE 0 END) AS unanswered
-            FROM requests r LEFT JOIN responses p ON p.request_id = r.id \(RequestOutcome.reviewJoin) WHERE r.connection_id = ?
+            SELECT COUNT(r.id) AS total, \(RequestOutcome.countColumns)
+            FROM \(RequestOutcome.requestJoins) WHERE r.connection_id = ?
             """, arguments: [connection.id])
         var outcomes: [RequestOutcome: Int] = [:]
         for outcome in RequestOutcome.allCases {
