@@ -39,6 +39,25 @@ extension EndToEnd {
 
         static func configMap(_ name: String) -> String { configMap.replacing("NAME", with: name) }
 
+        /// A rule that lets the agent create namespaces, so tests can set up before grants matter.
+        static let createNamespaces = """
+              - id: setup
+                effect: allow
+                verbs: [create]
+                resources: [namespaces]
+            """
+
+        static let demoNamespace = "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: demo\n"
+
+        /// The grant id `portcullis grant` printed ("granted g-1a2b3c4d: …").
+        static func grantID(_ result: HostCommandResult) throws -> String {
+            let words = result.standardOutput.split(separator: " ")
+            guard words.first == "granted", words.count > 1, words[1].hasPrefix("g-") else {
+                throw HarnessError("portcullis grant did not print a grant: \(result)")
+            }
+            return String(words[1].dropLast())
+        }
+
         // MARK: Static rules and the record
 
         @Test("an allow and a deny rule: kubectl shows the rule and its reason; the cluster never sees the denial; sessions --outcome denied lists exactly the denials")
@@ -84,23 +103,17 @@ extension EndToEnd {
 
         @Test("a grant allows a request until it expires; then the same command is denied; grant and revoke are recorded with the caller's uid")
         func grants() async throws {
-            let rules = """
-                  - id: setup
-                    effect: allow
-                    verbs: [create]
-                    resources: [namespaces]
-                """
-            try await Bed.with(policy: Self.policy(rules)) { bed in
+            try await Bed.with(policy: Self.policy(Self.createNamespaces)) { bed in
                 let kubectl = try bed.kubectl()
                 defer { kubectl.remove() }
-                try await Gateway.succeed(kubectl, ["create", "-f", "-"], stdin: "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: demo\n")
+                try await Gateway.succeed(kubectl, ["create", "-f", "-"], stdin: Self.demoNamespace)
                 let before = try await kubectl.run(["create", "-f", "-"], stdin: Self.configMap("c1"))
                 #expect(before.exitCode == 1 && before.standardError.contains("denied by the default effect"), "\(before)")
 
                 let granted = try bed.portcullis(["grant", "--user", Bed.username, "--verbs", "create", "--resources", "configmaps",
                                                   "--namespaces", "demo", "--for", "4s", "--reason", "seed the demo"])
                 #expect(granted.status.isSuccess, "\(granted)")
-                let id = try #require(granted.standardOutput.split(separator: " ").dropFirst().first.map { String($0.dropLast()) })
+                let id = try Self.grantID(granted)
                 #expect(id.hasPrefix("g-"), "\(granted.standardOutput)")
                 let during = try await Gateway.succeed(kubectl, ["create", "-f", "-"], stdin: Self.configMap("c1"))
                 #expect(during.standardOutput.contains("configmap/c1 created"))
@@ -117,7 +130,7 @@ extension EndToEnd {
                 // A revoked grant ends at once, and the record says who ended it.
                 let second = try bed.portcullis(["grant", "--group", "oidc:ai-agents", "--verbs", "create", "--resources", "configmaps",
                                                  "--namespaces", "demo", "--for", "10m", "--reason", "more"])
-                let secondID = try #require(second.standardOutput.split(separator: " ").dropFirst().first.map { String($0.dropLast()) })
+                let secondID = try Self.grantID(second)
                 try await Gateway.succeed(kubectl, ["create", "-f", "-"], stdin: Self.configMap("c3"))
                 let revoked = try bed.portcullis(["revoke", secondID, "--reason", "done"])
                 #expect(revoked.status.isSuccess, "\(revoked)")
@@ -135,20 +148,13 @@ extension EndToEnd {
 
         @Test("grants live in the store: one made before a restart allows requests after it, and can be revoked then")
         func grantsSurviveARestart() async throws {
-            let rules = """
-                  - id: setup
-                    effect: allow
-                    verbs: [create]
-                    resources: [namespaces]
-                """
-            try await Bed.with(policy: Self.policy(rules)) { bed in
+            try await Bed.with(policy: Self.policy(Self.createNamespaces)) { bed in
                 let kubectl = try bed.kubectl()
                 defer { kubectl.remove() }
-                try await Gateway.succeed(kubectl, ["create", "-f", "-"], stdin: "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: demo\n")
+                try await Gateway.succeed(kubectl, ["create", "-f", "-"], stdin: Self.demoNamespace)
                 let granted = try bed.portcullis(["grant", "--group", "oidc:ai-agents", "--verbs", "create", "--resources", "configmaps",
                                                   "--namespaces", "demo", "--for", "1h", "--reason", "before the restart"])
-                let id = try #require(granted.standardOutput.split(separator: " ").dropFirst().first.map { String($0.dropLast()) },
-                                      "\(granted)")
+                let id = try Self.grantID(granted)
                 let gateway = try await bed.restartGateway()
                 defer { gateway.kill() }
                 let after = try await Gateway.succeed(kubectl, ["create", "-f", "-"], stdin: Self.configMap("c1"))
@@ -174,8 +180,7 @@ extension EndToEnd {
                 try await Gateway.succeed(admin, ["create", "-f", "-"], stdin: Gateway.manifest)
                 let granted = try bed.portcullis(["grant", "--user", Bed.username, "--verbs", "list,watch", "--resources", "pods",
                                                   "--namespaces", "demo", "--for", "3s", "--reason", "watch the rollout"])
-                let id = try #require(granted.standardOutput.split(separator: " ").dropFirst().first.map { String($0.dropLast()) },
-                                      "\(granted)")
+                let id = try Self.grantID(granted)
                 let kubectl = try bed.kubectl()
                 defer { kubectl.remove() }
                 let watch = try kubectl.start(["get", "pods", "-n", "demo", "-w", "-o", "name"])
