@@ -45,7 +45,7 @@ final class AdminRequestHandler: ChannelInboundHandler {
 
     private func answer(_ head: HTTPRequestHead, _ body: [UInt8], context: ChannelHandlerContext) {
         let loop = context.eventLoop
-        let bound = NIOLoopBound((self, context), eventLoop: loop)
+        let bound = NIOLoopBound(context, eventLoop: loop)
         let service = self.service, configuration = self.configuration, logger = self.logger
         let caller = self.caller ?? PeerCredentials.of(context.channel)
         caller.flatMap { peer -> EventLoopFuture<AdminResponse> in
@@ -59,22 +59,8 @@ final class AdminRequestHandler: ChannelInboundHandler {
         }.recover { error in
             .error(500, "\(error)")
         }.whenSuccess { response in
-            let (handler, context) = bound.value
-            handler.write(response, keepAlive: head.isKeepAlive, context: context)
-        }
-    }
-
-    private func write(_ response: AdminResponse, keepAlive: Bool, context: ChannelHandlerContext) {
-        var headers = HTTPHeaders()
-        headers.add(name: "Content-Type", value: "application/json")
-        headers.add(name: "Content-Length", value: String(response.body.count))
-        if !keepAlive { headers.add(name: "Connection", value: "close") }
-        let head = HTTPResponseHead(version: .http1_1, status: HTTPResponseStatus(statusCode: response.status), headers: headers)
-        context.write(wrapOutboundOut(.head(head)), promise: nil)
-        context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: response.body)))), promise: nil)
-        let channel = context.channel
-        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in
-            if !keepAlive { channel.close(promise: nil) }
+            LocalHTTPReply.write(status: HTTPResponseStatus(statusCode: response.status), contentType: "application/json",
+                                 body: response.body, keepAlive: head.isKeepAlive, context: bound.value)
         }
     }
 

@@ -20,18 +20,9 @@ final class MetricsRequestHandler: ChannelInboundHandler {
             self.head = nil
             let found = head.method == .GET && head.uri.split(separator: "?").first == "/metrics"
             let body = found ? render() : "not found: scrape GET /metrics\n"
-            var headers = HTTPHeaders()
-            headers.add(name: "Content-Type", value: found ? "text/plain; version=0.0.4; charset=utf-8" : "text/plain; charset=utf-8")
-            headers.add(name: "Content-Length", value: String(body.utf8.count))
-            if !head.isKeepAlive { headers.add(name: "Connection", value: "close") }
-            context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: found ? .ok : .notFound, headers: headers))),
-                          promise: nil)
-            context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(string: body)))), promise: nil)
-            let channel = context.channel
-            let keepAlive = head.isKeepAlive
-            context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in
-                if !keepAlive { channel.close(promise: nil) }
-            }
+            LocalHTTPReply.write(status: found ? .ok : .notFound,
+                                 contentType: found ? "text/plain; version=0.0.4; charset=utf-8" : "text/plain; charset=utf-8",
+                                 body: Array(body.utf8), keepAlive: head.isKeepAlive, context: context)
         }
     }
 
