@@ -21,6 +21,10 @@ fi
 
 if [[ $(id -u) -eq 0 ]]; then
   "$ROOT/scripts/setup.sh" || die "scripts/setup.sh failed"
+  # The end-to-end tests run the gateway, kubectl and its credential plugin as other uids, from
+  # this checkout: it must be readable by them (a clone under a mode-700 directory is not).
+  setpriv --reuid 65534 --regid 65534 --clear-groups -- test -r "$ROOT/Tests/clients/kubectl_oidc_plugin.py" \
+    || die "other users cannot read $ROOT (the end-to-end tests run processes as other uids from it): make it and its parent directories world-readable and traversable, e.g. chmod o+rx on each"
   export PORTCULLIS_REQUIRE_ROOT_TESTS=1
   as_root=1
 else
