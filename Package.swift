@@ -21,6 +21,8 @@ let package = Package(
         .package(url: "https://github.com/groue/GRDB.swift.git", from: "7.10.0"),
         .package(url: "https://github.com/apple/swift-metrics.git", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
+        // The central store (issue 12): PostgreSQL over NIO, on the gateway's own event loops.
+        .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
     ],
     targets: [
         // Kubernetes knowledge shared by every module: attribution, Status, audit Event, framing.
@@ -74,6 +76,23 @@ let package = Package(
             ]
         ),
 
+        // The central store: every host's record shipped to PostgreSQL, and fleet-wide reviews and
+        // grants. Depends on Store (what it ships) and Proxy (reviews, grants, the recorder); never
+        // the reverse.
+        .target(
+            name: "Central",
+            dependencies: [
+                "Kube", "Proxy", "Store",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "NIOSSL", package: "swift-nio-ssl"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+            ]
+        ),
+
         // A stand-in API server for the demo and the tests.
         .target(
             name: "Sandbox",
@@ -104,7 +123,7 @@ let package = Package(
         .executableTarget(
             name: "portcullis",
             dependencies: [
-                "Kube", "Intercept", "Proxy", "Store",
+                "Kube", "Intercept", "Proxy", "Store", "Central",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -162,6 +181,17 @@ let package = Package(
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
+            ]
+        ),
+        .testTarget(
+            name: "CentralTests",
+            dependencies: [
+                "Central", "Store", "Proxy", "Kube", "TestSupport",
+                .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOPosix", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ]
         ),
         .testTarget(

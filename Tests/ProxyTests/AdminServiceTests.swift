@@ -35,13 +35,13 @@ import Testing
         let (status, answer) = try Self.call(service, "POST", "/v1/grants", body, caller: PeerCredentials(pid: 7, uid: 1234, gid: 64992))
         #expect(status == 200, "\(answer)")
         let grant = try #require(AdminJSON.decodeGrant(answer))
-        #expect(grant.createdBy == 1234 && grant.expiresAt.microseconds - grant.createdAt.microseconds == 60_000_000)
+        #expect(grant.createdBy == .uid(1234) && grant.expiresAt.microseconds - grant.createdAt.microseconds == 60_000_000)
         #expect(recorder.events.contains { if case .grantIssued(let g) = $0 { g == grant } else { false } })
         #expect(service.policy.grants.active(at: grant.createdAt).map(\.id) == [grant.id])
 
         let (revoked, _) = try Self.call(service, "POST", "/v1/grants/\(grant.id)/revoke", #"{"reason":"done"}"#)
         #expect(revoked == 200 && service.policy.grants.active(at: grant.createdAt).isEmpty)
-        #expect(recorder.events.contains { if case .grantRevoked(let id, _, 0, "done") = $0 { id == grant.id } else { false } })
+        #expect(recorder.events.contains { if case .grantRevoked(let id, _, .uid(0), "done") = $0 { id == grant.id } else { false } })
         let (again, error) = try Self.call(service, "POST", "/v1/grants/\(grant.id)/revoke")
         #expect(again == 404 && error["error"]?.stringValue?.contains("no grant") == true)
     }
@@ -78,7 +78,7 @@ import Testing
         let (status, answer) = try Self.call(service, "POST", "/v1/pending/\(id)/approve", #"{"reason":"ok"}"#,
                                              caller: PeerCredentials(pid: 9, uid: 4321, gid: 64992))
         #expect(status == 200 && answer["verdict"] == "approved")
-        #expect(verdicts.all == [.approved(by: 4321, reason: "ok")])
+        #expect(verdicts.all == [.approved(by: .uid(4321), reason: "ok")])
         let (gone, _) = try Self.call(service, "POST", "/v1/pending/\(id)/deny", #"{"reason":"late"}"#)
         #expect(gone == 404)
         let (bad, _) = try Self.call(service, "POST", "/v1/pending/abc/deny")

@@ -73,7 +73,7 @@ import Testing
 
     @Test func grantsComeBeforeTheRulesAndStopMatchingWhenTheyExpire() throws {
         let grant = Grant(id: "g-00000001", subject: .user("oidc:agent-7"), verbs: ["delete"], resources: ["pods"], namespaces: ["demo"],
-                          reason: "cleanup", createdAt: KubeTime(seconds: 100), expiresAt: KubeTime(seconds: 200), createdBy: 0)
+                          reason: "cleanup", createdAt: KubeTime(seconds: 100), expiresAt: KubeTime(seconds: 200), createdBy: .uid(0))
         let access = AccessPolicy(Policy(defaultEffect: .deny, rules: [PolicyRule(id: "no-deletes", effect: .deny, verbs: ["delete"])]),
                                   grants: GrantBook([grant]))
         let delete = try Self.request("DELETE", "/api/v1/namespaces/demo/pods/web-1")
@@ -102,9 +102,9 @@ import Testing
         queue.publish(Self.held(first ?? 0)) { verdicts.append($0) }
         #expect(!queue.decide(second ?? 0, .timedOut), "a reserved request is not visible until published")
         #expect(queue.pending().map(\.id) == [first ?? 0])
-        #expect(queue.decide(first ?? 0, .approved(by: 0, reason: nil)))
-        #expect(!queue.decide(first ?? 0, .denied(by: 0, reason: nil)), "the first verdict wins")
-        #expect(verdicts.all == [.approved(by: 0, reason: nil)])
+        #expect(queue.decide(first ?? 0, .approved(by: .uid(0), reason: nil)))
+        #expect(!queue.decide(first ?? 0, .denied(by: .uid(0), reason: nil)), "the first verdict wins")
+        #expect(verdicts.all == [.approved(by: .uid(0), reason: nil)])
         queue.release(second ?? 0)
         #expect(queue.reserve(limit: 2) != nil && queue.reserve(limit: 2) != nil)
     }

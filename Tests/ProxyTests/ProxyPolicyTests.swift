@@ -66,13 +66,13 @@ struct ProxyPolicyTests {
             let held = try await Self.waitForHeld(rig)
             #expect(held.intent == "delete namespace scratch" && held.username == "oidc:alice" && held.rule == "deletes-reviewed")
             #expect(held.reason == "ask first" && held.deadline.microseconds - held.heldAt.microseconds == 60_000_000)
-            #expect(rig.reviews.decide(held.id, .approved(by: 1001, reason: "fine")))
+            #expect(rig.reviews.decide(held.id, .approved(by: .uid(1001), reason: "fine")))
             #expect(try await curl.waitForExit(timeout: .seconds(10)) == .exited(0))
             #expect(curl.standardOutput.hasSuffix("\n200"), "\(curl.report)")
             _ = try await rig.sandbox.auditLog.waitForEvent { $0.verb == "delete" && $0.objectRef?.name == "scratch" }
             let kinds = rig.recorder.events.compactMap { event -> String? in
                 switch event {
-                case .reviewDecided(_, _, .approved(1001, "fine")): "approved"
+                case .reviewDecided(_, _, .approved(.uid(1001), "fine")): "approved"
                 case .responseStarted: "response"
                 default: nil
                 }
@@ -86,7 +86,7 @@ struct ProxyPolicyTests {
         try await ProxyForwardingTests.withRig(recorder: recorder, policy: Self.policy) { rig in
             let curl = try Self.delete(rig, "default")
             let held = try await Self.waitForHeld(rig)
-            rig.reviews.decide(held.id, .approved(by: 0, reason: nil))
+            rig.reviews.decide(held.id, .approved(by: .uid(0), reason: nil))
             #expect(try await curl.waitForExit(timeout: .seconds(10)) == .exited(0))
             #expect(curl.standardOutput.hasSuffix("\n503"), "\(curl.report)")
             try await ProxyForwardingTests.expectNothingReachedTheCluster(rig)

@@ -31,10 +31,10 @@ import Testing
                          PolicyDecision(effect: .deny, source: .rule("no-delete-prod"), reason: "never")), Self.refused(2),
             Self.decided(3, uri: "/api/v1/namespaces/demo/pods/a", method: "DELETE",
                          PolicyDecision(effect: .review, source: .rule("deletes-reviewed"), reason: nil)),
-            .reviewDecided(RequestID(3), time: TestEvents.time(3000), verdict: .denied(by: 1234, reason: "not now")), Self.refused(3),
+            .reviewDecided(RequestID(3), time: TestEvents.time(3000), verdict: .denied(by: .uid(1234), reason: "not now")), Self.refused(3),
             Self.decided(4, uri: "/api/v1/namespaces/demo/pods/b", method: "DELETE",
                          PolicyDecision(effect: .review, source: .rule("deletes-reviewed"), reason: nil)),
-            .reviewDecided(RequestID(4), time: TestEvents.time(4000), verdict: .approved(by: 0, reason: nil)),
+            .reviewDecided(RequestID(4), time: TestEvents.time(4000), verdict: .approved(by: .uid(0), reason: nil)),
             .responseStarted(RequestID(4), time: TestEvents.time(4100), status: 200, headers: []),
             .responseCompleted(RequestID(4), time: TestEvents.time(4200), bytes: 0),
             Self.decided(5, uri: "/api/v1/namespaces/demo/pods/c", method: "DELETE",
@@ -67,16 +67,16 @@ import Testing
         defer { f.close() }
         func grant(_ id: String, expires: Int64) -> Grant {
             Grant(id: id, subject: .group("oidc:ai-agents"), verbs: ["get"], resources: ["pods"], namespaces: ["demo", ""],
-                  reason: "why", createdAt: KubeTime(seconds: 100), expiresAt: KubeTime(seconds: expires), createdBy: 42)
+                  reason: "why", createdAt: KubeTime(seconds: 100), expiresAt: KubeTime(seconds: expires), createdBy: .uid(42))
         }
         try f.record([.grantIssued(grant("g-00000001", expires: 500)), .grantIssued(grant("g-00000002", expires: 150)),
                       .grantIssued(grant("g-00000003", expires: 500)),
-                      .grantRevoked(id: "g-00000003", time: KubeTime(seconds: 120), by: 0, reason: "done")])
+                      .grantRevoked(id: "g-00000003", time: KubeTime(seconds: 120), by: .uid(0), reason: "done")])
         let reader = try StoreReader.open(path: f.path)
         let all = try reader.grants()
         #expect(all.map { $0.state(at: KubeTime(seconds: 200)) } == ["active", "expired", "revoked"])
         #expect(all[0].grant == grant("g-00000001", expires: 500))
-        #expect(all[2].revokedBy == 0 && all[2].revokeReason == "done")
+        #expect(all[2].revokedBy == .uid(0) && all[2].revokeReason == "done")
         #expect(try reader.activeGrants(at: KubeTime(seconds: 200)).map(\.id) == ["g-00000001"])
         #expect(try StoreVerifier.verify(f.database).problem == nil)
     }

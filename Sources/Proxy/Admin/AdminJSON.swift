@@ -29,7 +29,22 @@ public enum AdminJSON {
         w.string("reason", g.reason)
         w.string("createdAt", g.createdAt.rfc3339Micro)
         w.string("expiresAt", g.expiresAt.rfc3339Micro)
-        w.int("createdBy", Int64(g.createdBy))
+        principal("createdBy", g.createdBy, &w)
+        if let host = g.host { w.string("host", host) }
+    }
+
+    /// A uid as a number (as before), a central role as a string.
+    public static func principal(_ key: String, _ p: Principal, _ w: inout GoJSONObjectWriter) {
+        switch p {
+        case .uid(let uid): w.int(key, Int64(uid))
+        case .centralRole(let role): w.string(key, role)
+        }
+    }
+
+    public static func decodePrincipal(_ value: JSONValue?) -> Principal? {
+        if let role = value?.stringValue { return .centralRole(role) }
+        guard let number = value?.intValue, let uid = UInt32(exactly: number) else { return nil }
+        return .uid(uid)
     }
 
     public static func policy(_ s: PolicyStatus, _ w: inout GoJSONObjectWriter) {
@@ -56,7 +71,7 @@ public enum AdminJSON {
               let urls = strings("nonResourceURLs"), let reason = object["reason"]?.stringValue,
               let created = object["createdAt"]?.stringValue.flatMap(KubeTime.init(rfc3339:)),
               let expires = object["expiresAt"]?.stringValue.flatMap(KubeTime.init(rfc3339:)),
-              let by = object["createdBy"]?.intValue, let uid = UInt32(exactly: by) else { return nil }
+              let by = decodePrincipal(object["createdBy"]) else { return nil }
         let subject: GrantSubject
         switch kind {
         case "user": subject = .user(name)
@@ -64,7 +79,8 @@ public enum AdminJSON {
         default: return nil
         }
         return Grant(id: id, subject: subject, verbs: verbs, apiGroups: apiGroups, resources: resources, namespaces: namespaces,
-                     names: names, nonResourceURLs: urls, reason: reason, createdAt: created, expiresAt: expires, createdBy: uid)
+                     names: names, nonResourceURLs: urls, reason: reason, createdAt: created, expiresAt: expires, createdBy: by,
+                     host: object["host"]?.stringValue)
     }
 
     public static func decodeHeld(_ object: JSONValue) -> HeldRequest? {

@@ -76,7 +76,7 @@ public struct AdminService: Sendable {
             return .error(404, "no request \(id) is waiting for review: it was decided, timed out or withdrawn (see portcullis pending)")
         }
         let reason = reason.flatMap { $0.isEmpty ? nil : $0 }
-        let verdict: ReviewVerdict = approve ? .approved(by: caller.uid, reason: reason) : .denied(by: caller.uid, reason: reason)
+        let verdict: ReviewVerdict = approve ? .approved(by: .uid(caller.uid), reason: reason) : .denied(by: .uid(caller.uid), reason: reason)
         guard reviews.decide(id, verdict) else { return .error(409, "request \(id) was decided meanwhile") }
         var w = GoJSONObjectWriter()
         AdminJSON.held(held, &w)
@@ -87,7 +87,7 @@ public struct AdminService: Sendable {
     private func issueGrant(_ object: JSONValue, caller: PeerCredentials, on eventLoop: any EventLoop) -> EventLoopFuture<AdminResponse> {
         let grant: Grant
         do {
-            grant = try Self.grant(from: object, by: caller.uid, at: ProxyClock.now())
+            grant = try Self.grant(from: object, by: .uid(caller.uid), at: ProxyClock.now())
         } catch {
             return eventLoop.makeSucceededFuture(.error(400, error.description))
         }
@@ -108,7 +108,7 @@ public struct AdminService: Sendable {
         }
         let policy = self.policy
         let reason = reason.flatMap { $0.isEmpty ? nil : $0 }
-        return recorder.record(.grantRevoked(id: id, time: now, by: caller.uid, reason: reason), on: eventLoop).map { _ -> AdminResponse in
+        return recorder.record(.grantRevoked(id: id, time: now, by: .uid(caller.uid), reason: reason), on: eventLoop).map { _ -> AdminResponse in
             policy.grants.revoke(id, at: ProxyClock.now())
             var w = GoJSONObjectWriter()
             AdminJSON.grant(grant, &w)
@@ -119,7 +119,7 @@ public struct AdminService: Sendable {
 
     /// A grant from a request `{subjectKind, subject, verbs, apiGroups, resources, namespaces, names,
     /// nonResourceURLs, reason, seconds}`, checked.
-    static func grant(from object: JSONValue, by uid: UInt32, at now: KubeTime) throws(GrantRequestError) -> Grant {
+    public static func grant(from object: JSONValue, by principal: Principal, at now: KubeTime) throws(GrantRequestError) -> Grant {
         func strings(_ key: String) throws(GrantRequestError) -> [String] {
             guard let value = object[key] else { return [] }
             // "" is the core API group, and in namespaces the cluster scope.
@@ -154,6 +154,6 @@ public struct AdminService: Sendable {
         }
         return Grant(id: Grant.newID(), subject: subject, verbs: verbs, apiGroups: apiGroups, resources: resources,
                      namespaces: namespaces, names: names, nonResourceURLs: urls, reason: reason, createdAt: now,
-                     expiresAt: KubeTime(microseconds: now.microseconds + seconds * 1_000_000), createdBy: uid)
+                     expiresAt: KubeTime(microseconds: now.microseconds + seconds * 1_000_000), createdBy: principal)
     }
 }

@@ -1,5 +1,5 @@
 /// Why a grant was not made, in words for the operator.
-struct GrantRequestError: Error, CustomStringConvertible {
-    var description: String
-    init(_ description: String) { self.description = description }
+public struct GrantRequestError: Error, CustomStringConvertible {
+    public var description: String
+    public init(_ description: String) { self.description = description }
 }

@@ -47,7 +47,7 @@ enum ProxyReplies {
         case .timedOut:
             return forbidden(info, "portcullis: \(target(info)) denied: it was held for review by rule \(rule) and nobody decided within \(DurationWords.text(timeout))")
         default:
-            let who = verdict.reviewer.map { "a reviewer (uid \($0))" } ?? "a reviewer"
+            let who = verdict.reviewer.map { "a reviewer (\($0))" } ?? "a reviewer"
             return forbidden(info, "portcullis: \(target(info)) denied by \(who) after review by rule \(rule)" + (verdict.reason.map { ": \($0)" } ?? ""))
         }
     }

@@ -16,12 +16,15 @@ public struct Grant: Sendable, Hashable {
     public var reason: String
     public var createdAt: KubeTime
     public var expiresAt: KubeTime
-    /// The local uid of whoever asked for it.
-    public var createdBy: UInt32
+    /// Whoever made it: a local uid over the admin socket, or a central database role.
+    public var createdBy: Principal
+    /// The hosts it applies to when made through the central store (nil: every host); always nil
+    /// for a grant made over a gateway's own admin socket, which applies to that gateway only.
+    public var host: String?
 
     public init(id: String, subject: GrantSubject, verbs: [String], apiGroups: [String] = [], resources: [String] = [],
                 namespaces: [String] = [], names: [String] = [], nonResourceURLs: [String] = [], reason: String,
-                createdAt: KubeTime, expiresAt: KubeTime, createdBy: UInt32) {
+                createdAt: KubeTime, expiresAt: KubeTime, createdBy: Principal, host: String? = nil) {
         self.id = id
         self.subject = subject
         self.verbs = verbs
@@ -34,6 +37,7 @@ public struct Grant: Sendable, Hashable {
         self.createdAt = createdAt
         self.expiresAt = expiresAt
         self.createdBy = createdBy
+        self.host = host
     }
 
     /// The allow rule the grant stands for.

@@ -72,19 +72,19 @@ extension ProxyEvent {
             w.string("time", time.rfc3339Micro)
             w.string("request", id.description)
             w.string("outcome", verdict.outcome)
-            if let uid = verdict.reviewer { w.int("reviewer", Int64(uid)) }
+            if let reviewer = verdict.reviewer { AdminJSON.principal("reviewer", reviewer, &w) }
         case .grantIssued(let grant):
             w.string("event", "grant_issued")
             w.string("time", grant.createdAt.rfc3339Micro)
             w.string("grant", grant.id)
             w.string("subject", grant.subject.description)
             w.string("expires", grant.expiresAt.rfc3339Micro)
-            w.int("by", Int64(grant.createdBy))
-        case .grantRevoked(let id, let time, let uid, _):
+            AdminJSON.principal("by", grant.createdBy, &w)
+        case .grantRevoked(let id, let time, let by, _):
             w.string("event", "grant_revoked")
             w.string("time", time.rfc3339Micro)
             w.string("grant", id)
-            w.int("by", Int64(uid))
+            AdminJSON.principal("by", by, &w)
         }
         return w.finish()
     }

@@ -75,8 +75,8 @@ public enum ProxyEvent: Sendable {
     case reviewDecided(RequestID, time: KubeTime, verdict: ReviewVerdict)
     /// A grant was made; must be durable before it is in force.
     case grantIssued(Grant)
-    /// A grant was ended early by `uid`; must be durable before the caller is told.
-    case grantRevoked(id: String, time: KubeTime, by: UInt32, reason: String?)
+    /// A grant was ended early by `by`; must be durable before the caller is told.
+    case grantRevoked(id: String, time: KubeTime, by: Principal, reason: String?)
 }
 
 /// Where the proxy's events go. The Store implements it (durably, with group commit); until then

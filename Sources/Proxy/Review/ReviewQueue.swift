@@ -16,6 +16,7 @@ public final class ReviewQueue: Sendable {
     private struct State {
         var next: UInt64 = 1
         var waiting: [UInt64: Waiting] = [:]
+        var observers: [@Sendable (HeldRequest) -> Void] = []
     }
 
     private let state = Mutex(State())
@@ -35,10 +36,18 @@ public final class ReviewQueue: Sendable {
 
     /// Makes a reserved request visible to reviewers; `resolve` gets its verdict.
     public func publish(_ held: HeldRequest, resolve: @escaping @Sendable (ReviewVerdict) -> Void) {
-        state.withLock { state in
-            guard state.waiting[held.id] != nil else { return }
+        let observers = state.withLock { state -> [@Sendable (HeldRequest) -> Void] in
+            guard state.waiting[held.id] != nil else { return [] }
             state.waiting[held.id] = Waiting(held: held, resolve: resolve)
+            return state.observers
         }
+        for observer in observers { observer(held) }
+    }
+
+    /// Calls `observer` (outside the lock, on the publishing thread: it must not block) for every
+    /// request published from now on: the central store shows them to reviewers anywhere.
+    public func observePublished(_ observer: @escaping @Sendable (HeldRequest) -> Void) {
+        state.withLock { $0.observers.append(observer) }
     }
 
     /// Frees a slot that was never published.

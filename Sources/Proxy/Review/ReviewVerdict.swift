@@ -1,7 +1,7 @@
 /// How a held request ended.
 public enum ReviewVerdict: Sendable, Hashable {
-    case approved(by: UInt32, reason: String?)
-    case denied(by: UInt32, reason: String?)
+    case approved(by: Principal, reason: String?)
+    case denied(by: Principal, reason: String?)
     /// Nobody decided in time: a denial.
     case timedOut
     /// The client closed its connection while it waited; nothing was forwarded.
@@ -26,10 +26,10 @@ public enum ReviewVerdict: Sendable, Hashable {
         }
     }
 
-    /// The reviewer's local uid.
-    public var reviewer: UInt32? {
+    /// Who decided: a local uid or a central database role.
+    public var reviewer: Principal? {
         switch self {
-        case .approved(let uid, _), .denied(let uid, _): uid
+        case .approved(let who, _), .denied(let who, _): who
         case .timedOut, .withdrawn: nil
         }
     }

@@ -10,7 +10,8 @@ import Crypto
 ///     tag 3 TEXT (u64 length, UTF-8) · 4 BLOB (u64 length, bytes)
 ///
 /// Every field is self-delimiting, so two different rows (or the same values in two tables)
-/// never share a canonical content. `hash = SHA-256(previous hash ‖ canonical content)`; the first
+/// never share a canonical content. A column a later migration added (``StoreTable/laterColumns``)
+/// is left out, name and all, while it is NULL: rows written before it existed keep their hash. `hash = SHA-256(previous hash ‖ canonical content)`; the first
 /// row's previous hash is ``genesis`` (32 zero bytes) or, after pruning, a checkpoint's anchor.
 public enum RecordHasher {
     public static let genesis = [UInt8](repeating: 0, count: 32)
@@ -19,11 +20,13 @@ public enum RecordHasher {
     /// The canonical content of a row, from the column names and values in schema order
     /// (`hash` left out, `seq` included).
     public static func canonicalContent(table: String, columns: [(name: String, value: StoreValue)]) -> [UInt8] {
+        let later = StoreTable.named(table)?.laterColumns ?? []
+        let hashed = later.isEmpty ? columns : columns.filter { $0.value != .null || !later.contains($0.name) }
         var out = domain
         out.reserveCapacity(256)
         appendText(table, to: &out)
-        appendLength(columns.count, to: &out)
-        for column in columns {
+        appendLength(hashed.count, to: &out)
+        for column in hashed {
             appendText(column.name, to: &out)
             append(column.value, to: &out)
         }
@@ -35,10 +38,16 @@ public enum RecordHasher {
         var out = domain
         out.reserveCapacity(256 + row.approximateSize)
         appendText(row.table.name, to: &out)
-        appendLength(row.values.count + 1, to: &out)
+        let table = row.table
+        var count = row.values.count + 1
+        if !table.laterColumns.isEmpty {
+            for (index, value) in row.values.enumerated() where value == .null && !table.hashesNull[index] { count -= 1 }
+        }
+        appendLength(count, to: &out)
         appendText("seq", to: &out)
         append(.integer(seq), to: &out)
-        for (name, value) in zip(row.table.columns, row.values) {
+        for (index, (name, value)) in zip(table.columns, row.values).enumerated() {
+            if value == .null && !table.hashesNull[index] { continue }
             appendText(name, to: &out)
             append(value, to: &out)
         }

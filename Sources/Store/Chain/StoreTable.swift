@@ -12,12 +12,19 @@ public struct StoreTable: Sendable, Hashable, CustomStringConvertible {
     public let timeColumn: String
     /// The column naming the record the row belongs to (`id`, `request_id`, ...), for messages.
     public let recordColumn: String?
+    /// Columns added to the table after it was first chained (by a later migration). They are
+    /// hashed only when they hold a value, so rows written before they existed still verify.
+    public let laterColumns: Set<String>
+    /// For each of ``columns``: whether a NULL is hashed (false for ``laterColumns``).
+    let hashesNull: [Bool]
 
-    init(_ name: String, time: String, record: String?, _ columns: [String]) {
+    init(_ name: String, time: String, record: String?, _ columns: [String], later: [String] = []) {
         self.name = name
-        self.columns = columns
+        self.columns = columns + later
         self.timeColumn = time
         self.recordColumn = record
+        self.laterColumns = Set(later)
+        self.hashesNull = columns.map { _ in true } + later.map { _ in false }
     }
 
     public var description: String { name }
@@ -61,14 +68,14 @@ public struct StoreTable: Sendable, Hashable, CustomStringConvertible {
 
     public static let reviews = StoreTable("reviews", time: "at", record: "request_id", [
         "request_id", "at", "outcome", "decision", "reviewer_uid", "reason",
-    ])
+    ], later: ["reviewer"])
     public static let grants = StoreTable("grants", time: "created_at", record: "id", [
         "id", "created_at", "expires_at", "created_by_uid", "subject_kind", "subject", "verbs", "api_groups", "resources",
         "namespaces", "names", "non_resource_urls", "reason",
-    ])
+    ], later: ["created_by", "for_host"])
     public static let grantRevocations = StoreTable("grant_revocations", time: "at", record: "grant_id", [
         "grant_id", "at", "revoked_by_uid", "reason",
-    ])
+    ], later: ["revoked_by"])
 
     /// Every chained table, in ``StoreSchema/chainedTables`` order.
     public static let all: [StoreTable] = [

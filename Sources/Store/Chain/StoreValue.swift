@@ -55,7 +55,7 @@ public enum StoreValue: Sendable, Hashable {
     }
 
     /// Bytes the value occupies, for bounding memory held in queues.
-    var approximateSize: Int {
+    public var approximateSize: Int {
         switch self {
         case .null, .integer, .real: 8
         case .text(let s): s.utf8.count

@@ -6,10 +6,10 @@ public struct RecordedGrant: Sendable, Hashable {
     public var grant: Grant
     /// Microseconds since the epoch.
     public var revokedAt: Int64?
-    public var revokedBy: Int64?
+    public var revokedBy: Principal?
     public var revokeReason: String?
 
-    public init(grant: Grant, revokedAt: Int64? = nil, revokedBy: Int64? = nil, revokeReason: String? = nil) {
+    public init(grant: Grant, revokedAt: Int64? = nil, revokedBy: Principal? = nil, revokeReason: String? = nil) {
         self.grant = grant
         self.revokedAt = revokedAt
         self.revokedBy = revokedBy

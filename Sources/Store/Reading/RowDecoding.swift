@@ -48,7 +48,7 @@ enum RowDecoding {
             p.body_truncated AS response_body_truncated, p.bytes, p.rejected, p.reason AS response_reason, \
             c.peer, c.caller_address, c.cluster, \
             v.request_id AS review_request_id, v.at AS reviewed_at, v.outcome AS review_outcome, v.decision AS review_decision, \
-            v.reviewer_uid, v.reason AS review_reason
+            v.reviewer_uid, v.reviewer AS reviewer_role, v.reason AS review_reason
             """
     }
 
@@ -73,7 +73,7 @@ enum RowDecoding {
         var review: RecordedReview?
         if (row["review_request_id"] as Int64?) != nil {
             review = RecordedReview(at: row["reviewed_at"], outcome: row["review_outcome"], decision: row["review_decision"],
-                                    reviewerUID: row["reviewer_uid"], reason: row["review_reason"])
+                                    reviewerUID: row["reviewer_uid"], reviewerRole: row["reviewer_role"], reason: row["review_reason"])
         }
         var request = RecordedRequest(seq: row["seq"], id: row["id"], connectionID: row["connection_id"], receivedAt: row["received_at"],
                                method: row["method"], uri: row["uri"], verb: row["verb"], apiGroup: row["api_group"],

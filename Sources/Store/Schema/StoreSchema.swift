@@ -180,6 +180,54 @@ public enum StoreSchema {
                 )
                 """)
         }
+        migrator.registerMigration("v4: central store") { db in
+            // Decisions, grants and revocations made through the central store name the
+            // database role that made them instead of a local uid. The new columns are hashed
+            // only when set (StoreTable.laterColumns), so older rows verify as before; the uid
+            // columns become nullable by rebuilding the two tables with the same column order.
+            try db.execute(sql: "ALTER TABLE reviews ADD COLUMN reviewer TEXT")
+            try db.execute(sql: """
+                CREATE TABLE grants_v4 (
+                    seq INTEGER PRIMARY KEY, hash BLOB NOT NULL,
+                    id TEXT NOT NULL UNIQUE,
+                    created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL,
+                    created_by_uid INTEGER,              -- the local uid; NULL for a central grant
+                    subject_kind TEXT NOT NULL,
+                    subject TEXT NOT NULL,
+                    verbs TEXT NOT NULL, api_groups TEXT NOT NULL, resources TEXT NOT NULL,
+                    namespaces TEXT NOT NULL, names TEXT NOT NULL, non_resource_urls TEXT NOT NULL,
+                    reason TEXT NOT NULL,
+                    created_by TEXT,                     -- the central role that made it
+                    for_host TEXT                        -- the one host a central grant is for; NULL: every host
+                )
+                """)
+            try db.execute(sql: "INSERT INTO grants_v4 SELECT *, NULL, NULL FROM grants")
+            try db.execute(sql: "DROP TABLE grants")
+            try db.execute(sql: "ALTER TABLE grants_v4 RENAME TO grants")
+            try db.execute(sql: """
+                CREATE TABLE grant_revocations_v4 (
+                    seq INTEGER PRIMARY KEY, hash BLOB NOT NULL,
+                    grant_id TEXT NOT NULL UNIQUE,
+                    at INTEGER NOT NULL,
+                    revoked_by_uid INTEGER,              -- NULL when revoked through the central store
+                    reason TEXT,
+                    revoked_by TEXT                      -- the central role that revoked it
+                )
+                """)
+            try db.execute(sql: "INSERT INTO grant_revocations_v4 SELECT *, NULL FROM grant_revocations")
+            try db.execute(sql: "DROP TABLE grant_revocations")
+            try db.execute(sql: "ALTER TABLE grant_revocations_v4 RENAME TO grant_revocations")
+            // Not chained: how far this store's rows have been shipped to the central store, so
+            // that `prune` never removes a row PostgreSQL does not hold yet. One row per host name.
+            try db.execute(sql: """
+                CREATE TABLE central_progress (
+                    host TEXT PRIMARY KEY,               -- central.hostName
+                    shipped_seq INTEGER NOT NULL,        -- every row up to here is in PostgreSQL
+                    shipped_hash BLOB NOT NULL,
+                    updated_at INTEGER NOT NULL
+                )
+                """)
+        }
         return migrator
     }
 }

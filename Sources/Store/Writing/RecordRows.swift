@@ -74,26 +74,26 @@ enum RecordRows {
     static func review(request: Int64, time: KubeTime, verdict: ReviewVerdict) -> StoreRow {
         StoreRow(.reviews, [
             "request_id": .integer(request), "at": .integer(time.microseconds), "outcome": .text(verdict.outcome),
-            "decision": StoreValue(verdict.effect?.rawValue), "reviewer_uid": StoreValue(verdict.reviewer.map(Int64.init)),
-            "reason": StoreValue(verdict.reason),
+            "decision": StoreValue(verdict.effect?.rawValue), "reviewer_uid": StoreValue(verdict.reviewer?.uid.map(Int64.init)),
+            "reason": StoreValue(verdict.reason), "reviewer": StoreValue(verdict.reviewer?.centralRole),
         ])
     }
 
     static func grant(_ grant: Grant) -> StoreRow {
         StoreRow(.grants, [
             "id": .text(grant.id), "created_at": .integer(grant.createdAt.microseconds), "expires_at": .integer(grant.expiresAt.microseconds),
-            "created_by_uid": .integer(Int64(grant.createdBy)), "subject_kind": .text(grant.subject.kind),
+            "created_by_uid": StoreValue(grant.createdBy.uid.map(Int64.init)), "subject_kind": .text(grant.subject.kind),
             "subject": .text(grant.subject.name), "verbs": .text(jsonArray(grant.verbs)), "api_groups": .text(jsonArray(grant.apiGroups)),
             "resources": .text(jsonArray(grant.resources)), "namespaces": .text(jsonArray(grant.namespaces)),
             "names": .text(jsonArray(grant.names)), "non_resource_urls": .text(jsonArray(grant.nonResourceURLs)),
-            "reason": .text(grant.reason),
+            "reason": .text(grant.reason), "created_by": StoreValue(grant.createdBy.centralRole), "for_host": StoreValue(grant.host),
         ])
     }
 
-    static func grantRevocation(id: String, time: KubeTime, by uid: UInt32, reason: String?) -> StoreRow {
+    static func grantRevocation(id: String, time: KubeTime, by principal: Principal, reason: String?) -> StoreRow {
         StoreRow(.grantRevocations, [
-            "grant_id": .text(id), "at": .integer(time.microseconds), "revoked_by_uid": .integer(Int64(uid)),
-            "reason": StoreValue(reason),
+            "grant_id": .text(id), "at": .integer(time.microseconds), "revoked_by_uid": StoreValue(principal.uid.map(Int64.init)),
+            "reason": StoreValue(reason), "revoked_by": StoreValue(principal.centralRole),
         ])
     }
 

@@ -41,8 +41,10 @@ public struct StorePruner: Sendable {
     }
 
     /// Deletes rows older than `cutoff` (microseconds since the epoch, compared with each table's
-    /// time column), writes the checkpoint, then optionally `VACUUM`s.
-    public func prune(olderThan cutoff: KubeTime, now: KubeTime = StoreClock.now(), vacuum: Bool = false) throws(PruneError) -> Result {
+    /// time column), but none after `keepingAfter` (the last row the central store holds, when
+    /// the store is shipped), writes the checkpoint, then optionally `VACUUM`s.
+    public func prune(olderThan cutoff: KubeTime, keepingAfter limit: Int64? = nil, now: KubeTime = StoreClock.now(),
+                      vacuum: Bool = false) throws(PruneError) -> Result {
         let path = database.path
         do {
             let result = try database.pool.writeWithoutTransaction { db -> Result in
@@ -50,7 +52,7 @@ public struct StorePruner: Sendable {
                 try db.inTransaction(.immediate) {
                     let report = try StoreVerifier.verify(db)
                     if let problem = report.problem { throw PruneError.chainBroken(path: path, problem: problem) }
-                    result = try pruneInTransaction(db, cutoff: cutoff, now: now, report: report)
+                    result = try pruneInTransaction(db, cutoff: cutoff, limit: limit, now: now, report: report)
                     return .commit
                 }
                 return result
@@ -66,7 +68,8 @@ public struct StorePruner: Sendable {
         }
     }
 
-    private func pruneInTransaction(_ db: Database, cutoff: KubeTime, now: KubeTime, report: VerificationReport) throws -> Result {
+    private func pruneInTransaction(_ db: Database, cutoff: KubeTime, limit: Int64?, now: KubeTime,
+                                    report: VerificationReport) throws -> Result {
         let empty = Result(rowsPruned: 0, prunedThroughSeq: nil, checkpointSeq: nil)
         guard let firstSeq = report.firstSeq, let lastSeq = report.lastSeq else { return empty }
         // The first row, in chain order, that is not old enough: everything before it goes.
@@ -77,7 +80,7 @@ public struct StorePruner: Sendable {
                 keepFrom = min(keepFrom, seq)
             }
         }
-        let through = keepFrom - 1
+        let through = min(keepFrom - 1, limit ?? Int64.max)
         guard through >= firstSeq else { return empty }
         guard let anchor = try [UInt8].fetchHash(db, table: try tableHolding(db, seq: through), seq: through) else { return empty }
         var pruned = 0

@@ -44,6 +44,9 @@ public final class StoreRecorder: ProxyRecorder, InterceptRecorder {
         identifiers = try RecordedIdentifiers(database: writer.database, mapping: configuration.identifiers)
     }
 
+    /// The id the store gives the proxy's request `id` (`r<N>` in the record and in the central store).
+    public func storeRequestID(_ id: RequestID) -> Int64 { identifiers.request(id) }
+
     // MARK: - ProxyRecorder
 
     public func record(_ event: ProxyEvent, on eventLoop: any EventLoop) -> EventLoopFuture<Void> {
@@ -98,8 +101,8 @@ public final class StoreRecorder: ProxyRecorder, InterceptRecorder {
             return append([RecordRows.review(request: identifiers.request(id), time: time, verdict: verdict)], on: eventLoop)
         case .grantIssued(let grant):
             return append([RecordRows.grant(grant)], on: eventLoop)
-        case .grantRevoked(let id, let time, let uid, let reason):
-            return append([RecordRows.grantRevocation(id: id, time: time, by: uid, reason: reason)], on: eventLoop)
+        case .grantRevoked(let id, let time, let by, let reason):
+            return append([RecordRows.grantRevocation(id: id, time: time, by: by, reason: reason)], on: eventLoop)
         }
     }
 

@@ -26,6 +26,8 @@ public final class StoreWriter: Sendable {
     private let queue: WriterQueue
     private let committer: BatchCommitter
     private let logger: Logger
+    /// Where the chain ends as of the last commit; the central shipper follows it.
+    public let committed: CommittedHead
 
     public init(database: StoreDatabase, configuration: StoreWriterConfiguration = StoreWriterConfiguration(),
                 logger: Logger = Logger(label: "portcullis.store")) {
@@ -34,9 +36,14 @@ public final class StoreWriter: Sendable {
         self.logger = logger
         self.queue = WriterQueue(configuration: configuration, path: database.path, logger: logger)
         self.committer = BatchCommitter(database: database, logger: logger)
+        let head = (try? database.pool.read { try ChainHead.read($0) }) ?? .genesis
+        let committed = CommittedHead(head)
+        self.committed = committed
         let thread = Thread { [queue, committer] in
             while let work = queue.nextWork() {
-                queue.finish(work, committer.commit(work))
+                let result = committer.commit(work)
+                if case .committed(let head, _, _) = result { committed.advance(to: head) }
+                queue.finish(work, result)
             }
             queue.markStopped()
         }

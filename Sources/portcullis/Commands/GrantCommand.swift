@@ -118,4 +118,12 @@ enum GrantText {
         text += g.namespaces.isEmpty ? " in every namespace" : " in \(g.namespaces.map { $0.isEmpty ? "(cluster scope)" : $0 }.joined(separator: ", "))"
         return text
     }
+
+    /// "0" for a local uid (as before), "central:alice" for a database role.
+    static func principal(_ p: Principal) -> String {
+        switch p {
+        case .uid(let uid): String(uid)
+        case .centralRole(let role): "central:\(role)"
+        }
+    }
 }

@@ -27,17 +27,17 @@ struct GrantsCommand: ParsableCommand {
                 AdminJSON.grant(g.grant, &w)
                 w.string("state", g.state(at: now))
                 if let at = g.revokedAt { w.string("revokedAt", ReadingFormat.time(at)) }
-                if let by = g.revokedBy { w.int("revokedBy", by) }
+                if let by = g.revokedBy { AdminJSON.principal("revokedBy", by, &w) }
                 w.stringOmitEmpty("revokeReason", g.revokeReason)
                 print(String(decoding: w.finish(), as: UTF8.self))
             }
             return
         }
         guard !grants.isEmpty else { return print(all ? "no grants were ever made" : "no grants are in force") }
-        var table = TextTable(["ID", "STATE", "SUBJECT", "SCOPE", "EXPIRES", "BY UID", "REASON"])
+        var table = TextTable(["ID", "STATE", "SUBJECT", "SCOPE", "EXPIRES", "BY", "REASON"])
         for g in grants {
             table.add([g.grant.id, g.state(at: now), g.grant.subject.description, GrantText.scope(g.grant), g.grant.expiresAt.rfc3339,
-                       String(g.grant.createdBy), g.grant.reason])
+                       GrantText.principal(g.grant.createdBy), g.grant.reason])
         }
         table.lines().forEach { print($0) }
     }

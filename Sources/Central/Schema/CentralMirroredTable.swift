@@ -1,0 +1,48 @@
+/// A chained table as the central store mirrors it: `host`, `seq` and `hash`, then the local
+/// table's columns, in its order, with their PostgreSQL types; primary key (`host`, `seq`).
+///
+/// Invariant: ``columns`` names exactly the local table's ``Store/StoreTable/columns``, in order,
+/// with the types ``CentralColumnType`` maps them to (a test checks this against a fresh local
+/// store). A column the local store gains needs a central migration that adds it here, with the
+/// migration's version as its `since`.
+public struct CentralMirroredTable: Sendable, Hashable {
+    public struct Column: Sendable, Hashable {
+        public var name: String
+        public var type: CentralColumnType
+        /// The central migration that added it.
+        public var since: Int
+    }
+
+    public var name: String
+    public var columns: [Column]
+    /// Extra indexes, each a list of columns after `host`.
+    public var indexes: [[String]]
+
+    init(_ name: String, _ columns: [(String, CentralColumnType)], indexes: [[String]] = [], later: [(String, CentralColumnType, Int)] = []) {
+        self.name = name
+        self.columns = columns.map { Column(name: $0.0, type: $0.1, since: 1) } + later.map { Column(name: $0.0, type: $0.1, since: $0.2) }
+        self.indexes = indexes
+    }
+
+    public var qualifiedName: String { "\(CentralSchema.name).\(name)" }
+
+    /// `CREATE TABLE` with the columns of migration 1.
+    func createStatement() -> String {
+        let columns = self.columns.filter { $0.since == 1 }.map { "    \($0.name) \($0.type.rawValue)" }
+        return """
+            CREATE TABLE \(qualifiedName) (
+                host text NOT NULL,
+                seq bigint NOT NULL,
+                hash bytea NOT NULL,
+            \(columns.joined(separator: ",\n")),
+                PRIMARY KEY (host, seq)
+            )
+            """
+    }
+
+    func indexStatements() -> [String] {
+        indexes.map { columns in
+            "CREATE INDEX \(name)_by_\(columns.joined(separator: "_")) ON \(qualifiedName) (host, \(columns.joined(separator: ", ")))"
+        }
+    }
+}
