@@ -13,6 +13,6 @@ struct PortcullisCommand: AsyncParsableCommand {
         version: "0.1.0-dev",
         subcommands: [InitCommand.self, RulesCommand.self, UpCommand.self, SessionsCommand.self, ShowCommand.self, ReplayCommand.self,
                       ExportCommand.self, VerifyCommand.self, PruneCommand.self, PolicyCommand.self, PendingCommand.self,
-                      ApproveCommand.self, DenyCommand.self, GrantCommand.self, GrantsCommand.self, RevokeCommand.self,
+                      ApproveCommand.self, DenyCommand.self, GrantCommand.self, GrantsCommand.self, RevokeCommand.self, CentralCommand.self,
                       StatusCommand.self, DoctorCommand.self])
 }

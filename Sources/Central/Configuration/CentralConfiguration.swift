@@ -2,7 +2,8 @@
 /// operators reach it (the `central:` section; see docs/central.md). A plain value: the CLI fills
 /// it from the configuration file and hands it to ``CentralConnector``.
 public struct CentralConfiguration: Sendable, Hashable {
-    /// The PostgreSQL server.
+    /// The PostgreSQL server: a name or address, or (as libpq reads it) an absolute path naming the
+    /// directory of a server's Unix socket on this machine, where TLS does not apply.
     public var host: String
     public var port: Int = 5432
     public var database: String = "portcullis"
@@ -44,8 +45,12 @@ public struct CentralConfiguration: Sendable, Hashable {
         self.hostName = hostName
     }
 
+    /// The Unix socket, when `host` is a directory.
+    public var unixSocketPath: String? { host.hasPrefix("/") ? "\(host)/.s.PGSQL.\(port)" : nil }
+
     /// "postgresql://runner-a@198.18.0.4:5432/portcullis", for messages (never a password).
     public var endpointDescription: String {
+        if let socket = unixSocketPath { return "postgresql://\(user)@[\(socket)]/\(database)" }
         let address = host.contains(":") ? "[\(host)]" : host
         return "postgresql://\(user)@\(address):\(port)/\(database)"
     }

@@ -12,9 +12,15 @@ import PostgresNIO
 public enum CentralConnector {
     public static func client(_ configuration: CentralConfiguration, eventLoopGroup: any EventLoopGroup,
                               logger: Logger) throws(CentralStoreError) -> PostgresClient {
-        var settings = PostgresClient.Configuration(host: configuration.host, port: configuration.port, username: configuration.user,
+        var settings: PostgresClient.Configuration
+        if let socket = configuration.unixSocketPath {
+            settings = PostgresClient.Configuration(unixSocketPath: socket, username: configuration.user,
+                                                    password: try password(configuration), database: configuration.database)
+        } else {
+            settings = PostgresClient.Configuration(host: configuration.host, port: configuration.port, username: configuration.user,
                                                     password: try password(configuration), database: configuration.database,
                                                     tls: try tls(configuration))
+        }
         settings.options.maximumConnections = max(2, configuration.connections)
         settings.options.minimumConnections = 0
         settings.options.connectTimeout = min(configuration.queryTimeout, .seconds(5))

@@ -17,7 +17,11 @@ public enum StoreVerifier {
     }
 
     /// Verifies inside the caller's transaction (e.g. `prune`, before it deletes anything).
-    public static func verify(_ db: Database) throws -> VerificationReport {
+    ///
+    /// `anchor`: where a copy of the chain may start besides seq 1 and its own checkpoints (the
+    /// central store's `prune --central` keeps it apart from the host's chain): a chain whose first
+    /// row is `anchor.seq + 1` chains from `anchor.hash`.
+    public static func verify(_ db: Database, anchor external: ChainHead? = nil) throws -> VerificationReport {
         var walk = try MergedWalk(db)
         var report = VerificationReport(rowsChecked: 0, firstSeq: nil, lastSeq: nil, head: RecordHasher.genesis,
                                         prunedThroughSeq: nil, problem: nil)
@@ -38,7 +42,10 @@ public enum StoreVerifier {
                 }
             } else {
                 report.firstSeq = row.seq
-                if row.seq != 1 {
+                if let external, row.seq == external.seq + 1 {
+                    previous = external.hash
+                    report.prunedThroughSeq = external.seq
+                } else if row.seq != 1 {
                     switch try start(db, firstSeq: row.seq, row: row) {
                     case .anchored(let checkpoint):
                         anchor = checkpoint

@@ -12,6 +12,9 @@ public struct AuditExporter: Sendable {
     public var level: AuditEvent.Level
     /// Who the gateway is to the API server.
     public var gatewayUser: UserInfo
+    /// The gateway host the record came from, for an export of the central store
+    /// (annotation `portcullis.io/host`); nil for a local store.
+    public var host: String?
 
     /// The gateway's name when none is configured.
     public static let defaultGatewayUsername = "portcullis"
@@ -103,12 +106,14 @@ public struct AuditExporter: Sendable {
                  "portcullis.io/request": r.reference.description,
                  "portcullis.io/intent": r.intent]
         if let cluster = r.cluster { a["portcullis.io/cluster"] = cluster }
+        if let host { a["portcullis.io/host"] = host }
         if let decision = r.decision { a["portcullis.io/decision"] = decision }
         if let rule = r.decisionRule { a["portcullis.io/decision-rule"] = rule }
         if let reason = r.decisionReason { a["portcullis.io/decision-reason"] = reason }
         if let review = r.review {
             a["portcullis.io/review"] = review.outcome
             if let uid = review.reviewerUID { a["portcullis.io/reviewer-uid"] = String(uid) }
+            if let role = review.reviewerRole { a["portcullis.io/reviewer-role"] = role }
             if let reason = review.reason { a["portcullis.io/review-reason"] = reason }
         }
         if let response = r.response, response.rejected {

@@ -200,7 +200,7 @@ public enum ReadingJSON {
 
 extension GoJSONObjectWriter {
     /// The finished object as text.
-    var finishedText: String { String(decoding: finish(), as: UTF8.self) }
+    public var finishedText: String { String(decoding: finish(), as: UTF8.self) }
 
     /// Adds a member whose value is a JSON array of already-encoded items.
     mutating func key(_ name: String, raw items: [[UInt8]]) {

@@ -31,6 +31,8 @@ public struct SessionSummary: Sendable, Hashable {
     public var reason: String?
     /// For bypass events: `tcp 10.0.0.5:51000 -> 10.0.0.10:6443 dropped`.
     public var detail: String?
+    /// The gateway host it was recorded on, when read from the central store.
+    public var host: String?
 
     public init(kind: Kind, reference: RecordReference, time: Int64, seq: Int64, endedAt: Int64? = nil, caller: CallerRecord,
                 usernames: [String] = [], cluster: String? = nil, destination: String? = nil, peer: String? = nil,

@@ -5,9 +5,15 @@ public enum SessionsText {
     public static let header = ["TIME", "ID", "KIND", "CALLER", "USER", "CLUSTER", "REQUESTS", "OUTCOME", "FIRST INTENT"]
 
     /// The table, one line per session, each line newline-terminated; just the header for none.
+    /// Sessions read from the central store get a HOST column, and their IDs name the host.
     public static func table(_ sessions: [SessionSummary]) -> String {
-        var table = TextTable(header)
-        for session in sessions { table.add(row(session)) }
+        let hosts = sessions.contains { $0.host != nil }
+        var table = TextTable(hosts ? ["TIME", "HOST"] + header.dropFirst() : header)
+        for session in sessions {
+            var cells = row(session)
+            if hosts { cells.insert(session.host ?? "-", at: 1) }
+            table.add(cells)
+        }
         return table.lines().map { $0 + "\n" }.joined()
     }
 
@@ -33,6 +39,7 @@ public enum SessionsText {
     public static func jsonLine(_ s: SessionSummary) -> String {
         var w = GoJSONObjectWriter()
         w.string("id", s.reference.description)
+        if let host = s.host { w.string("host", host) }
         w.string("kind", s.kind.rawValue)
         w.string("time", ReadingFormat.time(s.time))
         if let endedAt = s.endedAt { w.string("endedAt", ReadingFormat.time(endedAt)) }

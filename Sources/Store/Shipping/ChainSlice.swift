@@ -47,3 +47,27 @@ public enum ChainSlice {
                          values: Array(values.dropFirst(2)))
     }
 }
+
+extension ChainSlice {
+    /// `seq` and `hash` of every row with `from <= seq <= through`, in `seq` order: for comparing
+    /// the local chain with the copy the central store holds.
+    public static func hashes(_ database: StoreDatabase, from: Int64, through: Int64) throws -> [(seq: Int64, hash: [UInt8])] {
+        try database.pool.read { db in
+            var found: [(seq: Int64, hash: [UInt8])] = []
+            for table in StoreTable.all {
+                for row in try Row.fetchAll(db, sql: "SELECT seq, hash FROM \(table.name) WHERE seq BETWEEN ? AND ?", arguments: [from, through]) {
+                    let hash = StoreValue(row[1] as DatabaseValue).blobValue ?? []
+                    found.append((row[0], hash))
+                }
+            }
+            return found.sorted { $0.seq < $1.seq }
+        }
+    }
+
+    /// The first `seq` the local chain holds, nil when it is empty.
+    public static func firstSeq(_ database: StoreDatabase) throws -> Int64? {
+        try database.pool.read { db in
+            try StoreTable.all.compactMap { try Int64.fetchOne(db, sql: "SELECT min(seq) FROM \($0.name)") }.min()
+        }
+    }
+}

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Central
 import Kube
 import NIOHTTP1
 
@@ -12,6 +13,29 @@ struct AdminOptions: ParsableArguments {
 
     @Flag(name: .customLong("json"), help: "Print the gateway's JSON answer.")
     var json = false
+
+    @Flag(name: .customLong("central"),
+          help: "Act through the central store, for any host of the fleet, as the reviewer role of the central: section of --config.")
+    var central = false
+
+    @Option(name: .customLong("host"), help: ArgumentHelp("With --central: the gateway host.", valueName: "name"))
+    var host: String?
+
+    /// The central store's configuration, for `--central`.
+    func centralConfiguration() throws -> CentralConfiguration {
+        guard let config else { throw ReadingCommand.fail("--central needs --config FILE: a file with a central: section") }
+        do {
+            return try CentralSection.load(path: config)
+        } catch {
+            Console.error(error.description)
+            throw PortcullisExit.configuration
+        }
+    }
+
+    /// Refuses `--host` without `--central`.
+    func checkHostNeedsCentral() throws {
+        if host != nil, !central { throw ReadingCommand.fail("--host NAME acts through the central store: add --central") }
+    }
 
     func client() throws -> AdminClient {
         if let socket { return AdminClient(socketPath: socket) }

@@ -1,9 +1,10 @@
 import ArgumentParser
+import Central
 import Foundation
 import Kube
 import Store
 
-struct ExportCommand: ParsableCommand {
+struct ExportCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
         abstract: "Export the recording as audit.k8s.io/v1 Event JSON lines, as kube-apiserver writes its audit log.",
@@ -12,7 +13,9 @@ struct ExportCommand: ParsableCommand {
             and other long-running requests); a request without a recorded response gets a RequestReceived Event. \
             user is the gateway (--gateway-user) and impersonatedUser the verified identity, as kube-apiserver \
             records an impersonating proxy. Requests the gateway refused itself are included and annotated \
-            portcullis.io/rejected; --forwarded-only leaves them out. Events are in the order requests were recorded.
+            portcullis.io/rejected; --forwarded-only leaves them out. Events are in the order requests were recorded. \
+            With --central, every host's requests from the central store (--host NAME for one), host by host, each \
+            Event annotated portcullis.io/host.
             """)
 
     @OptionGroup var location: StoreLocationOptions
@@ -45,12 +48,31 @@ struct ExportCommand: ParsableCommand {
         return AuditExporter(level: chosen, gatewayUser: AuditExporter.gatewayUser(gatewayUser))
     }
 
-    func run() throws {
+    func run() async throws {
         let exporter = try exporter()
         let (since, until) = try time.bounds()
-        let reader = try location.open()
+        try CentralReading.checkHostNeedsCentral(location)
+        guard location.central else {
+            let out = StandardOutput(handle: try outputHandle())
+            defer { out.flush() }
+            return try export(from: try location.open(), exporter, since: since, until: until, to: out)
+        }
         let out = StandardOutput(handle: try outputHandle())
         defer { out.flush() }
+        let host = location.host
+        let needsBodies = exporter.needsBodies
+        try await CentralReading.with(location) { central in
+            for entry in try await CentralReading.hosts(central, named: host) {
+                let scratch = try await central.open(host: entry.name, .requests(since: since, until: until, bodies: needsBodies))
+                defer { scratch.remove() }
+                var forHost = exporter
+                forHost.host = entry.name
+                try export(from: scratch.reader, forHost, since: since, until: until, to: out)
+            }
+        }
+    }
+
+    private func export(from reader: StoreReader, _ exporter: AuditExporter, since: Int64?, until: Int64?, to out: StandardOutput) throws {
         var after: Int64 = 0
         while true {
             let page = try ReadingCommand.query(reader) {

@@ -10,7 +10,9 @@ struct GrantCommand: AsyncParsableCommand {
         discussion: """
             Example: portcullis grant --user oidc:agent-7 --verbs delete --resources pods --namespaces demo --for 30m \
             --reason "clean up the demo". Lists are comma-separated. The grant is recorded with your uid before it is \
-            in force, and survives a restart of the gateway. Needs root or the admin group.
+            in force, and survives a restart of the gateway. Needs root or the admin group. With --central, the grant \
+            is made in the central store for every host of the fleet (or --host NAME), recorded with your database \
+            role, and in force on each gateway within a second.
             """)
 
     @OptionGroup var admin: AdminOptions
@@ -50,6 +52,8 @@ struct GrantCommand: AsyncParsableCommand {
     var reason: String
 
     func run() async throws {
+        try admin.checkHostNeedsCentral()
+        if admin.central { return try await FleetGranting.grant(admin, request: try request()) }
         let answer = try await admin.call(.post, "/v1/grants", body: try request())
         if admin.json { return admin.printJSON(answer) }
         guard let grant = AdminJSON.decodeGrant(answer) else { return admin.printJSON(answer) }
@@ -91,7 +95,8 @@ struct GrantCommand: AsyncParsableCommand {
 struct RevokeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "revoke",
-        abstract: "End a grant early. Recorded with your uid before it takes effect. Needs root or the admin group.")
+        abstract: "End a grant early. Recorded with your uid before it takes effect. Needs root or the admin group.",
+        discussion: "With --central, end a grant made through the central store, on every gateway it applies to.")
 
     @OptionGroup var admin: AdminOptions
 
@@ -102,6 +107,8 @@ struct RevokeCommand: AsyncParsableCommand {
     var reason: String?
 
     func run() async throws {
+        try admin.checkHostNeedsCentral()
+        if admin.central { return try await FleetGranting.revoke(admin, id: id, reason: reason) }
         let answer = try await admin.call(.post, "/v1/grants/\(id)/revoke", body: .object(["reason": .string(reason ?? "")]))
         if admin.json { return admin.printJSON(answer) }
         print("revoked \(id)" + (AdminJSON.decodeGrant(answer).map { ": \(GrantText.scope($0)) for \($0.subject)" } ?? ""))

@@ -4,10 +4,11 @@ import Kube
 import Proxy
 import Store
 
-struct GrantsCommand: ParsableCommand {
+struct GrantsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "grants",
-        abstract: "List the grants in force, from the recording (--all adds expired and revoked ones).")
+        abstract: "List the grants in force, from the recording (--all adds expired and revoked ones).",
+        discussion: "With --central, the grants made through the central store, with the host each applies to (* for every host).")
 
     @OptionGroup var location: StoreLocationOptions
 
@@ -17,7 +18,9 @@ struct GrantsCommand: ParsableCommand {
     @Flag(name: .customLong("json"), help: "One JSON object per line.")
     var json = false
 
-    func run() throws {
+    func run() async throws {
+        try CentralReading.checkHostNeedsCentral(location)
+        if location.central { return try await FleetGranting.list(location, all: all, json: json) }
         let reader = try location.open()
         let now = StoreClock.now()
         let grants = try ReadingCommand.query(reader) { try reader.grants() }.filter { all || $0.isActive(at: now) }

@@ -8,11 +8,17 @@ struct PendingCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pending",
         abstract: "List the requests held for review: who, what (\"delete namespace prod\"), a summary of the body, and time left.",
-        discussion: "Decide them with portcullis approve ID or portcullis deny ID --reason TEXT. Needs root or the admin group.")
+        discussion: """
+            Decide them with portcullis approve ID or portcullis deny ID --reason TEXT. Needs root or the admin group. \
+            With --central, the requests held on every host of the fleet (--host NAME for one), from any machine with \
+            the reviewer role's credentials; their IDs are HOST/r<N>.
+            """)
 
     @OptionGroup var admin: AdminOptions
 
     func run() async throws {
+        try admin.checkHostNeedsCentral()
+        if admin.central { return try await FleetReviewing.pending(admin) }
         let answer = try await admin.call(.get, "/v1/pending")
         if admin.json { return admin.printJSON(answer) }
         let held = (answer["pending"]?.arrayValue ?? []).compactMap(AdminJSON.decodeHeld)
@@ -32,7 +38,8 @@ struct PendingCommand: AsyncParsableCommand {
 struct ApproveCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "approve",
-        abstract: "Approve a held request: it is forwarded once the approval is recorded (with your uid).")
+        abstract: "Approve a held request: it is forwarded once the approval is recorded (with your uid).",
+        discussion: "With --central, a request held on any host (HOST/r<N>), recorded with your database role.")
 
     @OptionGroup var admin: AdminOptions
 
@@ -43,6 +50,8 @@ struct ApproveCommand: AsyncParsableCommand {
     var reason: String?
 
     func run() async throws {
+        try admin.checkHostNeedsCentral()
+        if admin.central { return try await FleetReviewing.decide(admin, id: id, allow: true, reason: reason) }
         let answer = try await admin.call(.post, "/v1/pending/\(id)/approve", body: .object(["reason": .string(reason ?? "")]))
         if admin.json { return admin.printJSON(answer) }
         print("approved \(id): \(answer["intent"]?.stringValue ?? "") (as \(answer["user"]?.stringValue ?? "?"))")
@@ -52,7 +61,8 @@ struct ApproveCommand: AsyncParsableCommand {
 struct DenyCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "deny",
-        abstract: "Deny a held request: the client gets 403 with your reason, and the record names your uid.")
+        abstract: "Deny a held request: the client gets 403 with your reason, and the record names your uid.",
+        discussion: "With --central, a request held on any host (HOST/r<N>), recorded with your database role.")
 
     @OptionGroup var admin: AdminOptions
 
@@ -63,6 +73,8 @@ struct DenyCommand: AsyncParsableCommand {
     var reason: String
 
     func run() async throws {
+        try admin.checkHostNeedsCentral()
+        if admin.central { return try await FleetReviewing.decide(admin, id: id, allow: false, reason: reason) }
         let answer = try await admin.call(.post, "/v1/pending/\(id)/deny", body: .object(["reason": .string(reason)]))
         if admin.json { return admin.printJSON(answer) }
         print("denied \(id): \(answer["intent"]?.stringValue ?? "") (as \(answer["user"]?.stringValue ?? "?"))")

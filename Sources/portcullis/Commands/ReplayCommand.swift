@@ -1,4 +1,5 @@
 import ArgumentParser
+import Central
 import Foundation
 import Store
 
@@ -11,7 +12,8 @@ struct ReplayCommand: AsyncParsableCommand {
             is played back as recorded: its stdout to standard output and its stderr to standard error, byte for byte, \
             waiting between writes as long as the command did (or --speed times less), then its exit code. \
             Watch events and log lines are told as they came. --asciicast writes the exec and attach streams as an \
-            asciicast v2 file as well (add --speed 0 to write it without waiting).
+            asciicast v2 file as well (add --speed 0 to write it without waiting). With --central, replay from the \
+            central store: HOST/c<N> (or --host HOST c<N>), also after the host itself is gone.
             """)
 
     @OptionGroup var location: StoreLocationOptions
@@ -50,8 +52,17 @@ struct ReplayCommand: AsyncParsableCommand {
 
     func run() async throws {
         let options = try options()
-        let reference = try ReadingCommand.reference(id)
-        let reader = try location.open()
+        try CentralReading.checkHostNeedsCentral(location)
+        guard location.central else { return try await replay(try ReadingCommand.reference(id), from: try location.open(), options) }
+        let (host, reference) = try CentralReading.reference(id, host: location.host)
+        try await CentralReading.with(location) { central in
+            let scratch = try await central.open(host: host, CentralReading.selection(reference))
+            defer { scratch.remove() }
+            try await replay(reference, from: scratch.reader, options)
+        }
+    }
+
+    private func replay(_ reference: RecordReference, from reader: StoreReader, _ options: ReplayOptions) async throws {
         let terminal = ReplayTerminal()
         var cast: AsciicastRecording? = asciicast == nil ? nil : AsciicastRecording(idleTimeLimit: options.idleLimit)
         let result: ReplayResult?

@@ -1,8 +1,9 @@
 import ArgumentParser
+import Central
 import Foundation
 import Store
 
-struct SessionsCommand: ParsableCommand {
+struct SessionsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sessions",
         abstract: "List recorded sessions: connections with their requests, refused connections and bypass attempts.",
@@ -12,7 +13,8 @@ struct SessionsCommand: ParsableCommand {
             must all hold, for one and the same request of a session. --outcome takes allowed (forwarded and \
             answered), denied (refused by policy), rejected (refused by the gateway itself, including refused \
             connections), refused (refused connections only), unanswered (no response recorded) and bypass. \
-            See docs/store.md.
+            With --central, every host's sessions from the central store, with a HOST column (--host NAME for one). \
+            See docs/store.md and docs/central.md.
             """)
 
     @OptionGroup var location: StoreLocationOptions
@@ -77,17 +79,48 @@ struct SessionsCommand: ParsableCommand {
         return n
     }
 
-    func run() throws {
+    func run() async throws {
         let filter = try filter()
         let limit = try parsedLimit()
+        try CentralReading.checkHostNeedsCentral(location)
+        if location.central { return print(try await centralSessions(filter, limit: limit)) }
         let reader = try location.open()
         let sessions = try ReadingCommand.query(reader) { try reader.sessions(matching: filter, limit: limit) }
+        print(sessions, from: reader.path)
+    }
+
+    /// Every host's sessions (or `--host`'s), merged by time, each naming its host.
+    private func centralSessions(_ filter: SessionFilter, limit: Int?) async throws -> ([SessionSummary], String) {
+        let host = location.host
+        return try await CentralReading.with(location) { central in
+            var all: [SessionSummary] = []
+            for entry in try await CentralReading.hosts(central, named: host) {
+                let scratch = try await central.open(host: entry.name, .sessions)
+                defer { scratch.remove() }
+                let found = try ReadingCommand.query(scratch.reader) { try scratch.reader.sessions(matching: filter, limit: limit) }
+                all += found.map { session in
+                    var session = session
+                    session.host = entry.name
+                    return session
+                }
+            }
+            all.sort { ($0.time, $0.host ?? "", $0.seq) < ($1.time, $1.host ?? "", $1.seq) }
+            if let limit, all.count > limit { all.removeFirst(all.count - limit) }
+            return (all, central.store)
+        }
+    }
+
+    private func print(_ found: ([SessionSummary], String)) {
+        print(found.0, from: found.1)
+    }
+
+    private func print(_ sessions: [SessionSummary], from source: String) {
         let out = StandardOutput()
         defer { out.flush() }
         if json {
             for session in sessions { out.line(SessionsText.jsonLine(session)) }
         } else if sessions.isEmpty {
-            Console.info("no sessions match in \(reader.path)")
+            Console.info("no sessions match in \(source)")
         } else {
             out.write(SessionsText.table(sessions))
         }

@@ -1,7 +1,8 @@
 import ArgumentParser
+import Central
 import Store
 
-struct ShowCommand: ParsableCommand {
+struct ShowCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "show",
         abstract: "Show one recorded session, request or bypass attempt.",
@@ -9,7 +10,8 @@ struct ShowCommand: ParsableCommand {
             c<N> (or N) gives a session's timeline: the connection, then each request as its kubectl-like intent with \
             status, latency, outcome, decision and user, and a summary of its stream. r<N> gives one request in full \
             with every event of its stream (exec and attach channels, watch events, log lines). g<N> gives a bypass \
-            attempt. IDs are listed by portcullis sessions.
+            attempt. IDs are listed by portcullis sessions. With --central, read the central store: HOST/c<N> (or \
+            --host HOST c<N>).
             """)
 
     @OptionGroup var location: StoreLocationOptions
@@ -23,9 +25,19 @@ struct ShowCommand: ParsableCommand {
     @Flag(name: .customLong("json"), help: "One JSON object instead of text.")
     var json = false
 
-    func run() throws {
-        let reference = try ReadingCommand.reference(id)
-        let reader = try location.open()
+    func run() async throws {
+        try CentralReading.checkHostNeedsCentral(location)
+        guard location.central else { return try show(try ReadingCommand.reference(id), from: try location.open()) }
+        let (host, reference) = try CentralReading.reference(id, host: location.host)
+        try await CentralReading.with(location) { central in
+            let scratch = try await central.open(host: host, CentralReading.selection(reference))
+            defer { scratch.remove() }
+            if !json { Swift.print("host: \(host)") }
+            try show(reference, from: scratch.reader)
+        }
+    }
+
+    private func show(_ reference: RecordReference, from reader: StoreReader) throws {
         let out = StandardOutput()
         defer { out.flush() }
         switch reference {

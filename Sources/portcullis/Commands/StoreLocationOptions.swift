@@ -13,6 +13,13 @@ struct StoreLocationOptions: ParsableArguments {
                                                              valueName: "file"))
     var config: String?
 
+    @Flag(name: .customLong("central"),
+          help: "Read the central PostgreSQL store (every host's record) instead of the local one; its connection is the central: section of --config.")
+    var central = false
+
+    @Option(name: .customLong("host"), help: ArgumentHelp("With --central: only this gateway host.", valueName: "name"))
+    var host: String?
+
     /// The store's path; `--store` wins over `--config`.
     func path() throws -> String {
         if let store {

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Central
 import Foundation
 import Intercept
 import Logging
@@ -66,6 +67,17 @@ struct UpCommand: AsyncParsableCommand {
         let writer = JSONLineWriter()
         let recorder = MetricsInterceptRecorder(next: JSONLinesInterceptRecorder(writer: writer, next: storeRecorder))
         let group = MultiThreadedEventLoopGroup(numberOfThreads: NIOCore.System.coreCount)
+        // 0c. The central store: its client and shipper, started once the proxy's recorder exists.
+        var central: CentralRuntime.Parts?
+        if let section = configuration.central {
+            do {
+                central = try CentralRuntime.Parts(configuration: section, store: store, group: group)
+            } catch {
+                store.close()
+                Console.error(error.description)
+                throw PortcullisExit.configuration
+            }
+        }
         // 1. The guard: from here on, bypass attempts are recorded, not only dropped.
         let queueGuard: NetfilterQueueGuard
         do {
@@ -77,7 +89,18 @@ struct UpCommand: AsyncParsableCommand {
         // 2. The proxy: steered connections have somewhere to go before the rules steer them.
         let proxy: GatewayProxy
         let endpoints: OperatorEndpoints
-        let proxyRecorder = MetricsProxyRecorder(next: JSONLinesProxyRecorder(writer: writer, next: storeRecorder))
+        // With `central.mode: required`, a request is forwarded only once its record is in PostgreSQL too.
+        let recorded: any ProxyRecorder = central.map { $0.required(storeRecorder, store: store) } ?? storeRecorder
+        let proxyRecorder = MetricsProxyRecorder(next: JSONLinesProxyRecorder(writer: writer, next: recorded))
+        let centralRuntime = central.map {
+            $0.runtime(reviews: reviews, access: access, store: store, storeRecorder: storeRecorder, recorder: proxyRecorder,
+                       eventLoop: group.next())
+        }
+        centralRuntime?.start()
+        if let c = configuration.central {
+            logger.notice("shipping the record to the central store", metadata: ["store": "\(c.endpointDescription)", "host": "\(c.hostName)",
+                                                                                 "mode": "\(c.mode.rawValue)"])
+        }
         do {
             let (services, authenticator) = try ProxyAssembly.services(configuration, endpoints: renderer.endpoints,
                                                                        recorder: proxyRecorder, policy: access, reviews: reviews,
@@ -87,12 +110,12 @@ struct UpCommand: AsyncParsableCommand {
             try await proxy.start()
             let report = GatewayStatusReport(renderer: renderer, backend: backend, queueGuard: queueGuard, proxy: proxy, writer: store,
                                              authenticator: authenticator, policy: access,
-                                             metricsAddress: OperatorEndpoints.address(configuration.metrics))
+                                             metricsAddress: OperatorEndpoints.address(configuration.metrics), central: centralRuntime)
             let service = AdminService(policy: access, reviews: reviews, recorder: proxyRecorder, report: { report.sections() })
             endpoints = OperatorEndpoints(service: service, adminConfiguration: adminConfiguration, metricsSection: configuration.metrics,
                                           gatewayMetrics: metrics, group: group)
             metrics.attach(GatewayMetrics.Sources(writer: store, queueGuard: queueGuard, authenticator: authenticator, policy: access,
-                                                  reviews: reviews))
+                                                  reviews: reviews, central: centralRuntime?.shipper))
             do {
                 try await endpoints.start()
             } catch {
@@ -156,6 +179,8 @@ struct UpCommand: AsyncParsableCommand {
         queueGuard.stop()
         // After the proxy and the guard: their last events are committed before the file closes.
         store.close()
+        // Then the last rows ship, for up to central.drainTimeout.
+        await centralRuntime?.stop()
         writer.flush()
         try? await group.shutdownGracefully()
         logger.notice("stopped; the rules stay in place, so API access fails closed")

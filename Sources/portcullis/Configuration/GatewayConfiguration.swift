@@ -1,3 +1,4 @@
+import Central
 import Intercept
 import Proxy
 
@@ -20,6 +21,12 @@ struct GatewayConfiguration {
     var admin = AdminSection()
     var metrics = MetricsSection()
     var logging = LoggingSection()
+    /// The central store; nil: nothing is shipped (docs/central.md).
+    var central: CentralConfiguration?
+
+    /// The top-level sections a gateway configuration may have.
+    static let sections: Set<String> = ["gateway", "clusters", "tls", "authentication", "store", "policy", "admin", "metrics",
+                                        "logging", "central"]
 
     /// The admin socket.
     var adminSocketPath: String { admin.socket ?? stateDirectory + "/admin/admin.sock" }
@@ -28,8 +35,7 @@ struct GatewayConfiguration {
     var storePath: String { store.path ?? stateDirectory + "/recording.sqlite" }
 
     static func load(path: String) throws(ConfigurationError) -> GatewayConfiguration {
-        let root = try YAMLValue.load(path: path).mapping(allowed: ["gateway", "clusters", "tls", "authentication", "store", "policy",
-                                                                        "admin", "metrics", "logging"])
+        let root = try YAMLValue.load(path: path).mapping(allowed: sections)
         guard let gatewayNode = root["gateway"] else {
             throw ConfigurationError(file: path, line: nil, field: "gateway", message: "required section is missing")
         }
@@ -103,6 +109,7 @@ struct GatewayConfiguration {
         if let v = root["admin"] { configuration.admin = try AdminSection.read(v) }
         if let v = root["metrics"] { configuration.metrics = try MetricsSection.read(v) }
         if let v = root["logging"] { configuration.logging = try LoggingSection.read(v) }
+        if let v = root["central"] { configuration.central = try CentralSection.read(v) }
         return configuration
     }
 }

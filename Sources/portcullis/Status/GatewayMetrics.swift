@@ -1,3 +1,4 @@
+import Central
 import CoreMetrics
 import Intercept
 import Kube
@@ -22,6 +23,7 @@ final class GatewayMetrics: Sendable {
         var authenticator: OIDCAuthenticator
         var policy: AccessPolicy
         var reviews: ReviewQueue
+        var central: CentralShipper?
     }
 
     init() {
@@ -67,6 +69,18 @@ final class GatewayMetrics: Sendable {
         gauge("portcullis_policy_reload_failed", policy.lastError == nil ? 0 : 1)
         gauge("portcullis_reviews_pending", s.reviews.pending().count)
         gauge("portcullis_grants_active", s.policy.grants.active(at: StoreClock.now()).count)
+        if let central = s.central { collect(central.status()) }
+    }
+
+    /// Shipping to the central store: how far behind, how old the oldest unshipped row, whether
+    /// the last attempt failed. (Rows and shipments are counted as they happen.)
+    private func collect(_ c: CentralShippingStatus) {
+        gauge("portcullis_central_rows_behind", Int(c.rowsBehind))
+        gauge("portcullis_central_reachable", c.reachable ? 1 : 0)
+        gauge("portcullis_central_last_error", c.lastError == nil ? 0 : 1)
+        gauge("portcullis_central_shipped_seq", Int(c.shippedSeq))
+        let age = c.oldestUnshippedAt.map { (StoreClock.now().microseconds - $0.microseconds) / 1_000_000 } ?? 0
+        gauge("portcullis_central_oldest_unshipped_seconds", Int(max(0, age)))
     }
 
     private func gauge(_ name: String, _ value: Int) {

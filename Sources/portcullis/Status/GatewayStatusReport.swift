@@ -16,6 +16,7 @@ struct GatewayStatusReport: Sendable {
     var authenticator: OIDCAuthenticator
     var policy: AccessPolicy
     var metricsAddress: String?
+    var central: CentralRuntime?
 
     func sections() -> [(String, JSONValue)] {
         var problems: [String] = []
@@ -85,6 +86,7 @@ struct GatewayStatusReport: Sendable {
             ("rules", rules), ("proxy", ["listening": .array(listening.map(JSONValue.string))]), ("guard", guardSection),
             ("store", .object(store)), ("issuers", .array(issuers)), ("lastHour", lastHour),
             ("metrics", metricsAddress.map(JSONValue.string) ?? .null),
+            ("central", central?.statusSection() ?? .null),
         ]
     }
 }

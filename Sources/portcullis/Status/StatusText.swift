@@ -46,6 +46,18 @@ enum StatusText {
             out.append("last hour: " + parts.joined(separator: ", "))
         }
         if let metrics = s["metrics"]?.stringValue { out.append("metrics:  http://\(metrics)/metrics") }
+        if let c = s["central"], c != .null { out += central(c) }
+        return out
+    }
+
+    /// "central:  runner-a -> postgresql://… (async): shipped through seq 120, 0 rows behind".
+    static func central(_ c: JSONValue) -> [String] {
+        var out = ["central:  \(c["host"]?.stringValue ?? "?") -> \(c["store"]?.stringValue ?? "?") (\(c["mode"]?.stringValue ?? "?")): "
+                   + (c["reachable"]?.boolValue == true ? "" : "UNREACHABLE, ")
+                   + "shipped through seq \(c["shippedSeq"]?.intValue ?? 0), \(c["rowsBehind"]?.intValue ?? 0) rows behind"]
+        if let age = c["oldestUnshippedAgeSeconds"]?.intValue { out.append("          the oldest unshipped row is \(age)s old") }
+        if let error = c["lastError"]?.stringValue { out.append("          last error (\(c["lastErrorAt"]?.stringValue ?? "?")): \(error)") }
+        if c["notifications"]?.boolValue != true { out.append("          fleet notifications: not listening (decisions and grants arrive by polling)") }
         return out
     }
 }
