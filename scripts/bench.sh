@@ -12,6 +12,7 @@
 #
 #   scripts/bench.sh                 (as root; PORTCULLIS_BIN_DIR=DIR uses prebuilt release binaries)
 #   ROUNDS=3 SECONDS_PER_RUN=10 CONNECTIONS=16 WATCHES=1000 COMMIT_DELAY=0ms scripts/bench.sh
+#   CENTRAL=0 scripts/bench.sh      (leaves out the central store's runs)
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -285,6 +286,13 @@ time_kubectl() { # time_kubectl NS ARGS...: median wall time of 5 runs, in ms
 KUBECTL_DIRECT_MS="$(time_kubectl "$CLUSTER_NS" --kubeconfig "$WORK/sandbox/kubeconfig")"
 KUBECTL_GATEWAY_MS="$(time_kubectl "$AGENT_NS" --server "https://$SANDBOX_IP:6443" --insecure-skip-tls-verify --token "$TOKEN" --cache-dir "$WORK/kcache")"
 
+# --- the central store: shipping at top load, async and required (scripts/bench/central.sh)
+CENTRAL_JSON=""
+if [[ ${CENTRAL:-1} == 1 ]]; then
+  source "$ROOT/scripts/bench/central.sh"
+  CENTRAL_JSON="$WORK/central.json"
+fi
+
 # --- the report
 mkdir -p "$ROOT/bench"
 /usr/bin/python3 "$ROOT/scripts/bench/report.py" --runs "$RESULTS" --sent "$SENT_TO_GATEWAY" --recorded "$RECORDED" \
@@ -292,5 +300,5 @@ mkdir -p "$ROOT/bench"
   --watch-result "$WATCH_RESULT" --kubectl-direct-ms "$KUBECTL_DIRECT_MS" --kubectl-gateway-ms "$KUBECTL_GATEWAY_MS" \
   --commit "$(cd "$ROOT" && git rev-parse --short HEAD)" --command "ROUNDS=$ROUNDS SECONDS_PER_RUN=$DURATION CONNECTIONS=$CONNECTIONS WATCHES=$WATCHES COMMIT_DELAY=$COMMIT_DELAY scripts/bench.sh" \
   --connections "$CONNECTIONS" --body-bytes "${#BODY}" --metrics "$WORK/metrics.txt" --profile "$PROFILE" \
-  --analysis "$ROOT/bench/analysis.md" >"$ROOT/bench/results.md"
+  --analysis "$ROOT/bench/analysis.md" ${CENTRAL_JSON:+--central "$CENTRAL_JSON"} >"$ROOT/bench/results.md"
 cat "$ROOT/bench/results.md"

@@ -46,6 +46,7 @@ def main():
                  "kubectl-direct-ms", "kubectl-gateway-ms", "commit", "command", "connections", "body-bytes",
                  "metrics", "profile", "analysis"):
         p.add_argument("--" + name, required=True)
+    p.add_argument("--central")
     a = p.parse_args()
     runs = {}
     raw = []
@@ -121,6 +122,8 @@ def main():
     with open(a.profile) as f:
         out.append(f.read().rstrip())
     out.append("```\n")
+    if a.central:
+        out += central(a.central, g)
     out.append("## Targets\n")
     out.append("| target | result | measured |")
     out.append("|---|---|---|")
@@ -136,6 +139,34 @@ def main():
     for r in raw:
         out.append("| " + " | ".join(r) + " |")
     print("\n".join(out))
+
+
+def central(path, plain):
+    """The central store's section: shipping at top load, and required mode against async."""
+    with open(path) as f:
+        c = json.load(f)
+    async_rps, required_rps = float(c["asyncRps"]), float(c["requiredRps"])
+    absorbed = c["shippedRows"] / (c["loadSeconds"] + c["drainSeconds"]) if c["loadSeconds"] + c["drainSeconds"] > 0 else 0
+    rows_per_request = c["pgRows"] / c["pgRequests"] if c["pgRequests"] else 0
+    bytes_per_request = c["pgBytes"] / c["pgRequests"] if c["pgRequests"] else 0
+    out = ["## The central store (PostgreSQL 15 on the same machine)\n",
+           "The gateway restarted on a fresh store shipping to a throwaway PostgreSQL on the cluster host (TLS, the gateway's own "
+           "role), then ran the same load.\n",
+           "| configuration | requests/s | p50 | against Portcullis without central |",
+           "|---|---:|---:|---:|",
+           f"| shipping, `mode: async` | {async_rps:,.0f} | {ms(c['asyncP50']):.2f} ms | {async_rps / plain[0]:.2f}× |",
+           f"| shipping, `mode: required` | {required_rps:,.0f} | {ms(c['requiredP50']):.2f} ms | {required_rps / plain[0]:.2f}× |",
+           "",
+           f"- Rows PostgreSQL absorbed: {c['shippedRows']:,} in {c['loadSeconds'] + c['drainSeconds']:.1f} s "
+           f"({absorbed:,.0f} rows/s, about {rows_per_request:.2f} rows per request).",
+           f"- Backlog: peak {c['backlogPeak']:,} rows during the async run, {c['backlogAtEnd']:,} when the load stopped, "
+           f"drained {c['drainSeconds']:.1f} s later. "
+           + ("Shipping kept up: the backlog stayed bounded." if c["backlogPeak"] < max(1, c["shippedRows"]) / 4 else
+              "**Shipping fell behind the gateway's top rate** (the backlog grew through the run)."),
+           f"- Required mode: {required_rps / async_rps:.2f}× async's rate ({c['requiredNon2xx']} non-2xx).",
+           f"- Size in PostgreSQL: {bytes_per_request:,.0f} bytes per request, tables and indexes ({c['pgRequests']:,} requests).",
+           ""]
+    return out
 
 
 if __name__ == "__main__":
