@@ -22,6 +22,8 @@ DEBIAN_PACKAGES=(
   python3             # Debian's interpreter: other uids can execute it
   python3-venv
   ca-certificates
+  postgresql          # PostgreSQL 15 (/usr/lib/postgresql/15/bin): the fleet tests' central database
+  openssl             # test CAs and certificates for that database and its clients
 )
 # PyPI packages for the tests: a real OIDC provider, an independent JWT library, and an
 # independent WebSocket client for the exec channel protocols.
@@ -50,6 +52,16 @@ if ((${#missing[@]})); then
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 else
   echo "setup.sh: Debian packages already installed"
+fi
+
+# Installing postgresql creates the cluster "15 main" on port 5432 and may start it. The tests
+# start throwaway servers of their own in network namespaces and never use it, so when this run
+# installed the package, it stops that cluster again. A cluster that was there before is left alone.
+if [[ " ${missing[*]} " == *" postgresql "* ]] && command -v pg_lsclusters >/dev/null; then
+  if pg_lsclusters --no-header 2>/dev/null | awk '$1 == "15" && $2 == "main" && $4 == "online"' | grep -q .; then
+    echo "setup.sh: stopping the PostgreSQL cluster 15 main that installing postgresql started"
+    pg_ctlcluster 15 main stop
+  fi
 fi
 
 VENV="$ROOT/.venv"

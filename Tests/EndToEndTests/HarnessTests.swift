@@ -110,6 +110,30 @@ import TestSupport
         #expect(throws: HarnessError.self) { try HostCommand.run("/bin/sleep", ["10"], timeout: .milliseconds(200)) }
     }
 
+    @Test func fleetAddressesLeaveTheSharedOnesAlone() {
+        #expect(FleetHosts.agentAddress(0) == TestHosts.agentAddress)
+        #expect((1..<5).map(FleetHosts.agentAddress) == ["198.18.0.11", "198.18.0.12", "198.18.0.13", "198.18.0.14"])
+        let fixed = [FleetHosts.clusterAddress, FleetHosts.centralAddress, FleetHosts.reviewerAddress, InterceptTestbed.secondV4]
+        let agents = (0..<FleetHosts.maximumAgents).map(FleetHosts.agentAddress)
+        #expect(Set(agents).count == agents.count && Set(agents).isDisjoint(with: fixed))
+        #expect(agents.last == "198.18.0.249")
+        #expect(FleetTestbed.hostName(0) == "runner-a" && FleetTestbed.hostName(25) == "runner-z" && FleetTestbed.hostName(26) == "runner-26")
+    }
+
+    @Test func postgresAcceptsTLSOnly() {
+        let rules = TextLines.lines(of: PostgresServerConfiguration.hostBasedAuthentication)
+            .filter { !$0.hasPrefix("#") && !$0.isEmpty }
+            .map { $0.split(separator: " ").joined(separator: " ") }
+        #expect(rules == ["local all all reject",
+                          "hostssl all +portcullis_cert_login 0.0.0.0/0 cert",
+                          "hostssl all all 0.0.0.0/0 scram-sha-256",
+                          "host all all all reject"])
+        let settings = PostgresServerConfiguration.settings(address: "198.18.0.4", port: 5432, socketDirectory: "/tmp/it's",
+                                                            certificate: "/c", key: "/k", caCertificate: "/ca")
+        #expect(settings.contains("listen_addresses = '198.18.0.4'\n") && settings.contains("ssl = on\n"))
+        #expect(settings.contains("unix_socket_directories = '/tmp/it''s'\n"), "quotes are doubled: \(settings)")
+    }
+
     @Test func sandboxReadyLineIsParsed() {
         let parsed = SandboxCluster.parseReadyLine(
             "portcullis-sandbox: ready https://198.18.0.2:6443 kubeconfig=/tmp/x/data/kubeconfig")

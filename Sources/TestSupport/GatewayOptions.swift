@@ -1,0 +1,31 @@
+/// How one gateway of a testbed is configured and run (see ``GatewayInstance``). The defaults are
+/// what ``GatewayTestbed/with(caMode:logIntervalMilliseconds:storeBytes:commitDelay:policy:gatewayEnvironment:extraIssuers:tamperInterval:_:)``
+/// uses when a test does not say otherwise.
+public struct GatewayOptions: Sendable {
+    /// Where the gateway CA comes from.
+    public var caMode: GatewayTestbed.CAMode
+    /// With a size, the store lives on a tmpfs of that many bytes (``GatewayInstance/storeDisk``).
+    public var storeBytes: Int?
+    /// The store's group-commit window.
+    public var commitDelay: String
+    /// The policy file's first contents.
+    public var policy: String
+    /// Variables added to the test runner's environment for `portcullis up`.
+    public var environment: [String: String]
+    /// More plain-http issuers, with the username prefix `extra:`.
+    public var extraIssuers: [String]
+    /// How often the gateway checks its rules.
+    public var tamperInterval: String
+
+    public init(caMode: GatewayTestbed.CAMode = .generated, storeBytes: Int? = nil, commitDelay: String = "2ms",
+                policy: String = GatewayTestbed.allowEverything, environment: [String: String] = [:],
+                extraIssuers: [String] = [], tamperInterval: String = "1s") {
+        self.caMode = caMode
+        self.storeBytes = storeBytes
+        self.commitDelay = commitDelay
+        self.policy = policy
+        self.environment = environment
+        self.extraIssuers = extraIssuers
+        self.tamperInterval = tamperInterval
+    }
+}
