@@ -46,6 +46,10 @@ public final class PostgresCluster: Sendable {
     public let dataDirectory: String
     /// `DIR/data/postgres.log`: the server's own log (connections are logged).
     public let logPath: String
+    /// The directory of the server's Unix socket (`.s.PGSQL.<port>`), mode 0700: root reaches the
+    /// server through it from any namespace (Unix sockets are not bound to a network namespace),
+    /// with a SCRAM password, as the in-process tests of the Central module do.
+    public var socketDirectory: String { directory.path("socket") }
 
     private let directory: TemporaryDirectory
     private let authority: TestCertificateAuthority

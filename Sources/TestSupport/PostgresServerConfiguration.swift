@@ -6,11 +6,13 @@ public enum PostgresServerConfiguration {
     public static let certificateLoginRole = "portcullis_cert_login"
 
     /// `pg_hba.conf`; the first matching line decides. The last line rejects every TCP connection
-    /// the lines above did not take: plaintext ones, and IPv6.
+    /// the lines above did not take: plaintext ones, and IPv6. The Unix socket (in the server's own
+    /// directory, mode 0700: only root and `postgres` reach it) takes SCRAM passwords, for test
+    /// processes outside the server's namespace (see ``PostgresCluster/socketDirectory``).
     public static let hostBasedAuthentication = """
         # Written by the Portcullis test harness (PostgresCluster). The first matching line decides.
         # TYPE   DATABASE  USER                     ADDRESS     METHOD
-        local    all       all                                  reject
+        local    all       all                                  scram-sha-256
         hostssl  all       +\(certificateLoginRole)   0.0.0.0/0   cert
         hostssl  all       all                      0.0.0.0/0   scram-sha-256
         host     all       all                      all         reject

@@ -37,7 +37,7 @@ struct CentralFleetTests {
             let held = HeldRequest(id: id, request: RequestID(n), connection: ConnectionID(n), username: "oidc:agent-7", groups: ["oidc:ai-agents"],
                                    intent: "delete pod web-\(n) in demo", bodySummary: "", rule: "deletes-need-review", reason: "deletes are reviewed",
                                    heldAt: now, deadline: KubeTime(microseconds: now.microseconds + 60_000_000))
-            reviews.publish(held) { [verdicts] verdict in verdicts.withLock { $0[id] = verdict } }
+            reviews.publish(held) { [weak self] verdict in self?.verdicts.withLock { $0[id] = verdict } }
             return id
         }
     }

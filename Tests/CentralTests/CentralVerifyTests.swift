@@ -61,7 +61,7 @@ struct CentralVerifyTests {
             #expect(clean.isIntact && clean.local?.rowsCompared == Int(local.head.seq))
             // Someone with the local file rewrites a request and recomputes the whole local chain:
             // the local chain verifies on its own, but no longer matches what was shipped.
-            let target = try local.database.pool.read { db in try Int64.fetchOne(db, sql: "SELECT seq FROM requests ORDER BY seq LIMIT 1 OFFSET 2") } ?? 0
+            let target = try await local.database.pool.read { db in try Int64.fetchOne(db, sql: "SELECT seq FROM requests ORDER BY seq LIMIT 1 OFFSET 2") } ?? 0
             try Self.rewrite(local.database, changing: target)
             #expect(try StoreVerifier.verify(local.database).isIntact, "the rewrite recomputed the chain")
             let result = try await Self.verify(fixture, local: local)

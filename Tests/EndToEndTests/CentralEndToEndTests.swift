@@ -148,7 +148,8 @@ extension EndToEnd {
                 let sessions = try Self.centralSessions(bed, reviewer)
                 #expect(Set(sessions.compactMap { $0["host"]?.stringValue }) == ["runner-a", "runner-b"], "\(sessions)")
                 let table = try bed.reviewerPortcullis(["sessions", "--central"], config: reviewer)
-                #expect(table.outputLines.first?.hasPrefix("TIME") == true && table.outputLines.first?.contains("HOST") == true, "\(table)")
+                let header = TextLines.lines(of: table.standardOutput).first ?? ""
+                #expect(header.hasPrefix("TIME") && header.contains("HOST"), "\(table)")
                 let export = try bed.reviewerPortcullis(["export", "--central", "--format", "audit"], config: reviewer)
                 #expect(export.status.isSuccess, "\(export)")
                 let events = try export.standardOutput.split(separator: "\n").map { try JSONParser.parse(Array($0.utf8)) }
@@ -161,8 +162,9 @@ extension EndToEnd {
                 }
                 #expect(events.contains { $0["objectRef"]?["name"]?.stringValue == "from-runner-b" })
                 let verified = try bed.reviewerPortcullis(["verify", "--central"], config: reviewer)
-                #expect(verified.status.isSuccess && verified.outputLines.count == 2, "\(verified)")
-                #expect(verified.outputLines.allSatisfy { $0.contains("central: the record is intact") }, "\(verified)")
+                let lines = TextLines.lines(of: verified.standardOutput)
+                #expect(verified.status.isSuccess && lines.count == 2, "\(verified)")
+                #expect(lines.allSatisfy { $0.contains("central: the record is intact") }, "\(verified)")
             }
         }
 
@@ -255,7 +257,7 @@ extension EndToEnd {
                 let sessions = try Self.centralSessions(bed, reviewer, ["--host", "runner-a"])
                 #expect(sessions.count == localSessions, "every session of the job: \(sessions)")
                 let intents = try bed.reviewerPortcullis(["sessions", "--central", "--host", "runner-a"], config: reviewer).standardOutput
-                #expect(intents.contains("runner-a"), intents)
+                #expect(intents.contains("runner-a"), "\(intents)")
                 // The exec's session: found, shown and replayed from the central store alone.
                 var execID: String?
                 for session in sessions {
@@ -297,7 +299,7 @@ extension EndToEnd {
                     try await Task.sleep(for: .milliseconds(5))
                 }
                 let status = try await gateway.kill(signal: SIGKILL)
-                #expect(status == .signaled(SIGKILL))
+                #expect(status == .signalled(SIGKILL))
                 let partial = try Self.centralRows(bed, host: gateway.hostName)
                 let local = try Self.localRows(gateway)
                 #expect(partial.max < local.max, "killed part way: central \(partial), local \(local)")
@@ -336,7 +338,7 @@ extension EndToEnd {
                 let seq = target.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)
                 _ = try bed.postgres.psql("UPDATE portcullis.requests SET verb = 'delete' WHERE host = 'runner-a' AND seq = \(seq)")
                 let tampered = try bed.reviewerPortcullis(["verify", "--central", "--host", "runner-a"], config: reviewer)
-                #expect(tampered.status.exitCode == 1, "\(tampered)")
+                #expect(tampered.status == .exited(1), "\(tampered)")
                 #expect(tampered.standardOutput.contains("runner-a: central: the record was tampered with: requests seq \(seq)"), "\(tampered)")
             }
         }

@@ -26,7 +26,9 @@ public struct CentralMirroredTable: Sendable, Hashable {
 
     public var qualifiedName: String { "\(CentralSchema.name).\(name)" }
 
-    /// `CREATE TABLE` with the columns of migration 1.
+    /// `CREATE TABLE` with the columns of migration 1. Every row must have its entry in
+    /// `portcullis.chain` naming this table and its hash: so no two tables hold the same (`host`,
+    /// `seq`), and the chain's hashes are the rows' own.
     func createStatement() -> String {
         let columns = self.columns.filter { $0.since == 1 }.map { "    \($0.name) \($0.type.rawValue)" }
         return """
@@ -35,7 +37,9 @@ public struct CentralMirroredTable: Sendable, Hashable {
                 seq bigint NOT NULL,
                 hash bytea NOT NULL,
             \(columns.joined(separator: ",\n")),
-                PRIMARY KEY (host, seq)
+                table_name text NOT NULL GENERATED ALWAYS AS ('\(name)') STORED,
+                PRIMARY KEY (host, seq),
+                FOREIGN KEY (host, seq, table_name, hash) REFERENCES \(CentralSchema.name).chain (host, seq, table_name, hash)
             )
             """
     }

@@ -3,7 +3,8 @@
 ///
 /// Invariants the rest of the module relies on:
 /// - Every mirrored table holds each host's rows exactly as the host committed them (same `seq`,
-///   `hash` and values); (`host`, `seq`) is unique in each, and shipping is in `seq` order.
+///   `hash` and values); (`host`, `seq`) is unique across all of them (`chain`), and shipping is
+///   in `seq` order.
 /// - Nobody but the owner may UPDATE or DELETE anything: the gateway role may INSERT rows for the
 ///   host names `gateway_hosts` lets it use (row-level security) and read back only `host`, `seq`
 ///   and `hash` of those; the reviewer role reads everything and writes decisions, grants and
@@ -31,7 +32,7 @@ public enum CentralSchema {
     static let micros = "(extract(epoch from clock_timestamp()) * 1000000)::bigint"
 
     static var version1: Migration {
-        var statements = [roles]
+        var statements = [roles, chain]
         for table in CentralMirror.tables {
             statements.append(table.createStatement())
             statements += table.indexStatements()
@@ -46,6 +47,17 @@ public enum CentralSchema {
             IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '\(gatewayRole)') THEN CREATE ROLE \(gatewayRole) NOLOGIN; END IF;
             IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = '\(reviewerRole)') THEN CREATE ROLE \(reviewerRole) NOLOGIN; END IF;
         END $$
+        """
+
+    /// One row per (`host`, `seq`) of every host's chain, naming the table that holds it and its
+    /// hash: (`host`, `seq`) is unique across all mirrored tables, and a shipment that finds a
+    /// different row at one of its `seq`s knows it at once, whatever table holds it.
+    static let chain = """
+        CREATE TABLE \(name).chain (
+            host text NOT NULL, seq bigint NOT NULL, hash bytea NOT NULL, table_name text NOT NULL,
+            PRIMARY KEY (host, seq),
+            UNIQUE (host, seq, table_name, hash)
+        )
         """
 
     static let fleetTables = [
@@ -222,6 +234,8 @@ public enum CentralSchema {
             // A gateway reads back only what shipping needs: never a body, never another host's rows.
             statements.append("GRANT SELECT (host, seq, hash) ON \(table.qualifiedName) TO \(gateway)")
         }
+        rowSecurity("chain", gatewayInserts: true, gatewayReads: "\(name).gateway_may_write(host)", reviewerWrites: false)
+        statements.append("GRANT SELECT ON \(name).chain TO \(gateway)")
         rowSecurity("shipments", gatewayInserts: true, gatewayReads: "\(name).gateway_may_write(host)", reviewerWrites: false)
         statements.append("GRANT SELECT ON \(name).shipments TO \(gateway)")
         rowSecurity("held_requests", gatewayInserts: true, gatewayReads: "\(name).gateway_may_write(host)", reviewerWrites: false)

@@ -1,6 +1,7 @@
 import Foundation
 
-/// Expands `%H`, `%m`, `%b` and `%%` in `central.hostName`, as systemd's unit specifiers do.
+/// Expands `%H`, `%m` and `%b` in `central.hostName`, as systemd's unit specifiers do. (`%%` gives a
+/// percent sign, which no host name may hold; it is accepted only to be refused with the others.)
 enum HostNameSpecifiers {
     static let defaultTemplate = "%H"
 
