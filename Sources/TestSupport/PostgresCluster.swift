@@ -23,7 +23,7 @@ import Synchronization
 ///   and psql ran `select 1` over TLS with `sslmode=verify-full`. Nothing sleeps.
 ///
 /// Cost, measured on the project's 2-core machine with other work running beside it: `start` took
-/// 1.4 to 2.3 s (five runs; about 1.7 s typical). Most of it is initdb (about 1 to 1.7 s, even with
+/// 1.1 to 2.3 s (nine runs; about 1.5 s typical). Most of it is initdb (about 1 to 1.7 s, even with
 /// `--no-sync`); the openssl certificates take about 0.1 s, `pg_ctl start -w` and the first TLS
 /// psql a few tenths. While a clean build of the package runs beside it, initdb alone has taken 9 s.
 /// ``restart()`` costs `pg_ctl start` (plus crash recovery after an immediate stop) and one psql.

@@ -234,8 +234,11 @@ extension EndToEnd {
         func fleetLifecycle() async throws {
             let hooked = LockedLog()
             try await FleetTestbed.with(agents: 2, startGateways: false, central: { setup in
+                let password = try setup.writePasswordFile("secret of \(setup.hostName)")
+                let attributes = try FileManager.default.attributesOfItem(atPath: password)
+                #expect((attributes[.posixPermissions] as? Int) == 0o600 && (attributes[.ownerAccountID] as? Int) == Int(setup.gatewayUID))
                 // A comment: the section reaches the file without a key `portcullis up` does not know yet.
-                "# central: \(setup.hostName) \(setup.postgresAddress):\(setup.postgresPort) ca \(setup.caFile)"
+                return "# central: \(setup.hostName) \(setup.postgresAddress):\(setup.postgresPort) ca \(setup.caFile)"
             }, beforeStart: { setup, gateway in
                 hooked.append("\(setup.hostName) \(gateway.process == nil ? "before" : "after") up")
             }) { bed in
