@@ -6,8 +6,12 @@ import TestSupport
 /// Who may do what in the central store, asked of PostgreSQL itself.
 @Suite(.serialized, .enabled(if: Privileges.shouldRunRootTests, Comment(rawValue: Privileges.rootRequiredMessage)))
 struct CentralSecurityTests {
+    /// A row as a gateway ships it: its chain entry, then the row.
     static func insertRow(host: String, seq: Int) -> String {
-        "INSERT INTO portcullis.connection_ends (host, seq, hash, connection_id, closed_at) VALUES ('\(host)', \(seq), '\\x01', 1, 1)"
+        """
+        INSERT INTO portcullis.chain (host, seq, hash, table_name) VALUES ('\(host)', \(seq), '\\x01', 'connection_ends');
+        INSERT INTO portcullis.connection_ends (host, seq, hash, connection_id, closed_at) VALUES ('\(host)', \(seq), '\\x01', 1, 1);
+        """
     }
 
     @Test("a gateway role inserts its own host's rows only, and may not UPDATE, DELETE, or read them back beyond seq and hash")

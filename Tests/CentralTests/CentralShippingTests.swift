@@ -83,9 +83,7 @@ struct CentralShippingTests {
             defer { local.close() }
             try local.recordSession(1, requests: 3)
             // Another gateway (the shared ci role) claims seq 2 of ci-7 first.
-            let other = try fixture.psql("""
-                INSERT INTO portcullis.connection_ends (host, seq, hash, connection_id, closed_at) VALUES ('ci-7', 2, '\\x00', 9, 9)
-                """, as: "ci")
+            let other = try fixture.psql(CentralSecurityTests.insertRow(host: "ci-7", seq: 2), as: "ci")
             #expect(other.status.isSuccess, "\(other)")
             let gateway = try fixture.configuration(user: "ci", hostName: "ci-7")
             try await fixture.withClient(gateway) { client in
@@ -94,7 +92,7 @@ struct CentralShippingTests {
                 let status = shipper.status()
                 #expect(status.shippedSeq == 0 || status.shippedSeq < local.head.seq)
                 #expect(status.lastError?.contains("holds a different record for host ci-7") == true, "\(status)")
-                #expect(status.lastError?.contains("seq 2") == true, "\(status)")
+                #expect(status.lastError?.contains("seq 2 (local requests)") == true, "\(status)")
             }
             #expect(try fixture.superuserRows("SELECT count(*) FROM portcullis.requests WHERE host = 'ci-7'") == ["0"])
         }

@@ -132,6 +132,12 @@ extension EndToEnd {
             return (fields[0], fields[1], fields[2])
         }
 
+        /// A ConfigMap applied from YAML: kubectl 1.32 sends `create configmap` as protobuf, which the
+        /// sandbox does not read.
+        static func configMap(_ name: String, namespace: String = "default") -> String {
+            "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: \(name)\n  namespace: \(namespace)\ndata:\n  a: b\n"
+        }
+
         // MARK: Two gateways, one PostgreSQL
 
         @Test("two gateways ship to one PostgreSQL: sessions --central shows both hosts, export --central holds every request of both")
@@ -142,7 +148,7 @@ extension EndToEnd {
                     let kubectl = try gateway.kubectl()
                     defer { kubectl.remove() }
                     try await Gateway.succeed(kubectl, ["get", "pods", "-A"])
-                    try await Gateway.succeed(kubectl, ["create", "configmap", "from-\(gateway.hostName)", "-n", "default", "--from-literal=a=b"])
+                    try await Gateway.succeed(kubectl, ["apply", "-f", "-"], stdin: Self.configMap("from-\(gateway.hostName)"))
                 }
                 for gateway in bed.gateways { try await Self.shipped(gateway) }
                 let sessions = try Self.centralSessions(bed, reviewer)
@@ -183,7 +189,8 @@ extension EndToEnd {
                 let until = clock.now + .seconds(10)
                 var calls = 0
                 while clock.now < until {
-                    let result = try await kubectl.run(["get", "configmaps", "-n", "default"])
+                    let result = try await kubectl.run(calls % 2 == 0 ? ["get", "configmaps", "-n", "default"] : ["apply", "-f", "-"],
+                                                       stdin: calls % 2 == 0 ? nil : Self.configMap("during-\(calls)"))
                     #expect(result.exitCode == 0, "the agent does not notice the outage: \(result)")
                     calls += 1
                 }
@@ -217,7 +224,9 @@ extension EndToEnd {
                 try bed.postgres.stop(fast: true)
                 let audited = try bed.sandbox.auditLog.events().count
                 for _ in 0..<3 {
-                    let refused = try await kubectl.run(["create", "configmap", "blocked", "-n", "default", "--from-literal=a=b"])
+                    // A raw request: kubectl shows the gateway's Status as it is (apply would first fail on its
+                    // OpenAPI download, with kubectl's own words).
+                    let refused = try await kubectl.run(["get", "--raw", "/api/v1/namespaces/default/configmaps"])
                     #expect(refused.exitCode != 0, "\(refused)")
                     #expect(refused.standardError.contains("could not be recorded, so it was not forwarded")
                             && refused.standardError.contains("the central store postgresql://runner-a@198.18.0.4:5432/portcullis"), "\(refused)")
@@ -226,10 +235,10 @@ extension EndToEnd {
                 try bed.postgres.restart()
                 let clock = ContinuousClock()
                 let deadline = clock.now + .seconds(30)
-                var created = try await kubectl.run(["create", "configmap", "after", "-n", "default", "--from-literal=a=b"])
+                var created = try await kubectl.run(["apply", "--validate=false", "-f", "-"], stdin: Self.configMap("after"))
                 while created.exitCode != 0, clock.now < deadline {
                     try await Task.sleep(for: .milliseconds(200))
-                    created = try await kubectl.run(["create", "configmap", "after", "-n", "default", "--from-literal=a=b"])
+                    created = try await kubectl.run(["apply", "--validate=false", "-f", "-"], stdin: Self.configMap("after"))
                 }
                 #expect(created.exitCode == 0, "requests pass again once PostgreSQL is back: \(created)")
             }
@@ -288,7 +297,7 @@ extension EndToEnd {
                 // A backlog of several hundred rows while the server is paused, then kill -9 once
                 // shipping has resumed and is part way through.
                 try bed.postgres.pause()
-                for n in 0..<40 { try await Gateway.succeed(kubectl, ["create", "configmap", "cm-\(n)", "-n", "default", "--from-literal=a=b"]) }
+                for n in 0..<40 { try await Gateway.succeed(kubectl, ["apply", "-f", "-"], stdin: Self.configMap("cm-\(n)")) }
                 let behind = try Self.central(gateway)["rowsBehind"]?.intValue ?? 0
                 #expect(behind > 100, "a backlog: \(behind)")
                 let before = try Self.central(gateway)["shippedSeq"]?.intValue ?? 0
@@ -330,7 +339,10 @@ extension EndToEnd {
                 #expect(!update.status.isSuccess && update.standardError.contains("permission denied"), "\(update)")
                 let delete = try asA("DELETE FROM portcullis.requests WHERE host = 'runner-a'")
                 #expect(!delete.status.isSuccess && delete.standardError.contains("permission denied"), "\(delete)")
-                let forged = try asA("INSERT INTO portcullis.connection_ends (host, seq, hash, connection_id, closed_at) VALUES ('runner-b', 999, '\\x00', 1, 1)")
+                let forged = try asA("""
+                    INSERT INTO portcullis.chain (host, seq, hash, table_name) VALUES ('runner-b', 999, '\\x00', 'connection_ends');
+                    INSERT INTO portcullis.connection_ends (host, seq, hash, connection_id, closed_at) VALUES ('runner-b', 999, '\\x00', 1, 1);
+                    """)
                 #expect(!forged.status.isSuccess && forged.standardError.contains("row-level security"), "\(forged)")
                 let reviewer = try Self.reviewerConfig(bed)
                 #expect(try bed.reviewerPortcullis(["verify", "--central", "--host", "runner-a"], config: reviewer).status.isSuccess)
@@ -408,7 +420,7 @@ extension EndToEnd {
                     try await Task.sleep(for: .milliseconds(20))
                 }
                 #expect(passed && clock.now - grantedAt < .seconds(1), "in force on runner-b within 1 s")
-                try await Gateway.succeed(b, ["create", "namespace", "scratch"])
+                try await Gateway.succeed(b, ["apply", "-f", "-"], stdin: "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: scratch\n")
                 let deleted = try await b.run(["delete", "namespace", "scratch"])
                 #expect(deleted.exitCode == 0, "the grant admits it: \(deleted)")
                 let onA = try await a.run(["delete", "namespace", "demo"])
@@ -423,7 +435,7 @@ extension EndToEnd {
                     try await Task.sleep(for: .milliseconds(20))
                 }
                 #expect(ended && clock.now - revokedAt < .seconds(1), "revoked on runner-b within 1 s")
-                try await Gateway.succeed(b, ["create", "namespace", "scratch2"])
+                try await Gateway.succeed(b, ["apply", "-f", "-"], stdin: "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: scratch2\n")
                 let again = try await b.run(["delete", "namespace", "scratch2"])
                 #expect(again.exitCode != 0, "denied again: \(again)")
                 let listed = try bed.reviewerPortcullis(["grants", "--central", "--all"], config: reviewer)

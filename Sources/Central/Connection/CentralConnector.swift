@@ -23,10 +23,16 @@ public enum CentralConnector {
         }
         settings.options.maximumConnections = max(2, configuration.connections)
         settings.options.minimumConnections = 0
-        settings.options.connectTimeout = min(configuration.queryTimeout, .seconds(5))
+        settings.options.connectTimeout = leaseTimeout(configuration)
         if configuration.sslMode == .verifyFull, let name = configuration.serverName { settings.options.tlsServerName = name }
         settings.options.additionalStartupParameters = [("application_name", "portcullis")]
         return PostgresClient(configuration: settings, eventLoopGroup: eventLoopGroup, backgroundLogger: logger)
+    }
+
+    /// How long connecting may take, and how long a shipment waits for a connection before the
+    /// store counts as unreachable: in required mode, how soon agents hear it is down.
+    public static func leaseTimeout(_ configuration: CentralConfiguration) -> Duration {
+        min(configuration.queryTimeout, .seconds(3))
     }
 
     /// The password from `passwordFile` (its first line), or nil without one.

@@ -40,6 +40,10 @@ public enum CentralStoreError: Error, Sendable, CustomStringConvertible {
     /// from its own description (it may hold data); ours carry the message and SQLSTATE only.
     public static func from(_ error: any Error, store: String, doing: String) -> CentralStoreError {
         if let error = error as? CentralStoreError { return error }
+        if let transaction = error as? PostgresTransactionError,
+           let cause = transaction.closureError ?? transaction.beginError ?? transaction.commitError ?? transaction.rollbackError {
+            return from(cause, store: store, doing: doing)
+        }
         guard let error = error as? PSQLError else { return .unreachable(store: store, reason: "\(error)") }
         if let info = error.serverInfo {
             let state = info[.sqlState] ?? "?"

@@ -57,6 +57,7 @@ public struct CentralPruner: Sendable {
                         """, binds: Self.binds(host.name, through)), logger: reader.logger)
                     for try await count in result.decode(Int64.self) { pruned += Int(count) }
                 }
+                try await connection.query("DELETE FROM portcullis.chain WHERE host = \(host.name) AND seq <= \(through)", logger: reader.logger)
                 try await connection.query("""
                     INSERT INTO portcullis.central_checkpoints (host, pruned_through_seq, anchor_hash, rows_pruned)
                     VALUES (\(host.name), \(through), \(ByteBuffer(bytes: anchor)), \(Int64(pruned)))

@@ -76,9 +76,7 @@ public struct CentralReader: Sendable {
 
     /// `seq` and `hash` of `host`'s rows in PostgreSQL with `from <= seq <= through`, in order.
     public func hashes(host: String, from: Int64, through: Int64) async throws(CentralStoreError) -> [(seq: Int64, hash: [UInt8])] {
-        let union = CentralMirror.tables.map {
-            "SELECT seq, hash FROM \($0.qualifiedName) WHERE host = $1 AND seq BETWEEN $2 AND $3"
-        }.joined(separator: " UNION ALL ")
+        let union = "SELECT seq, hash FROM \(CentralSchema.name).chain WHERE host = $1 AND seq BETWEEN $2 AND $3"
         var binds = PostgresBindings()
         binds.append(host)
         binds.append(from)

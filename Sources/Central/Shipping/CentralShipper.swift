@@ -36,8 +36,11 @@ public final class CentralShipper: Sendable {
     static let progressInterval: Int64 = 1_000_000
 
     struct ShipperState {
-        /// What PostgreSQL holds for this host; nil until it was asked.
+        /// What PostgreSQL holds for this host; nil until it was asked (again, after a failure:
+        /// a shipment that timed out may have committed after all).
         var shipped: ChainHead?
+        /// The last head PostgreSQL was known to hold, for status while it cannot be asked.
+        var known: ChainHead?
         var reachable = false
         var lastError: String?
         var lastErrorAt: KubeTime?
@@ -120,7 +123,7 @@ public final class CentralShipper: Sendable {
     public func status() -> CentralShippingStatus {
         let s = state.withLock { $0 }
         let head = committed.head.seq
-        let shipped = s.shipped?.seq ?? 0
+        let shipped = (s.shipped ?? s.known)?.seq ?? 0
         var oldest: KubeTime?
         if head > shipped, let row = try? ChainSlice.read(database, after: shipped, through: head, maxRows: 1, maxBytes: 1).first,
            let index = row.table.index(of: row.table.timeColumn), let micros = row.values[index].integerValue {
@@ -144,6 +147,7 @@ public final class CentralShipper: Sendable {
         }
         state.withLock {
             $0.shipped = head
+            $0.known = head
             $0.reachable = true
         }
         waiters.shipped(through: head.seq)
@@ -169,8 +173,9 @@ public final class CentralShipper: Sendable {
         }
         let statements = try ShipmentStatement.statements(for: rows, host: host, store: store)
         let started = ContinuousClock.now
-        try await withTimeout(configuration.queryTimeout, doing: "a shipment of \(rows.count) rows") { [client, host, store, logger] in
+        try await withTimeouts(doing: "a shipment of \(rows.count) rows") { [client, host, store, logger] leased in
             try await client.withTransaction(logger: logger) { connection in
+                leased.set()
                 for statement in statements {
                     try await CentralShipment.insert(statement, connection: connection, host: host, store: store, logger: logger)
                 }
@@ -189,6 +194,7 @@ public final class CentralShipper: Sendable {
     private func advance(to head: ChainHead, rows: Int) {
         state.withLock { state in
             state.shipped = head
+            state.known = head
             state.reachable = true
             state.lastShippedAt = StoreClock.now()
             state.rowsShipped += rows
@@ -233,20 +239,32 @@ public final class CentralShipper: Sendable {
         try await NIOThreadPool.singleton.runIfActive(body)
     }
 
-    /// Runs `body`, giving up after `timeout`. The body is not awaited after that: a shipment that
-    /// still commits later is harmless, because the next one starts from what PostgreSQL holds.
-    private func withTimeout(_ timeout: Duration, doing: String, _ body: @escaping @Sendable () async throws -> Void) async throws {
+    /// Runs `body`, giving up when it has no connection after ``CentralConnector/leaseTimeout(_:)``
+    /// (the store is unreachable: say so soon, for required mode's sake) or has not finished after
+    /// `central.queryTimeout`. The body marks when it holds a connection. It is not awaited after
+    /// giving up: a shipment that still commits later is harmless, because the next one starts from
+    /// what PostgreSQL holds.
+    private func withTimeouts(doing: String, _ body: @escaping @Sendable (LeaseMark) async throws -> Void) async throws {
         let store = self.store
         let outcome = TimeoutRace()
-        let work = Task { do { try await body(); outcome.finish(nil) } catch { outcome.finish(error) } }
-        let timer = Task {
-            try? await Task.sleep(for: timeout)
-            if !Task.isCancelled { outcome.finish(CentralStoreError.timedOut(store: store, doing: doing, after: timeout)) }
+        let leased = LeaseMark()
+        let lease = CentralConnector.leaseTimeout(configuration), query = configuration.queryTimeout
+        let work = Task { do { try await body(leased); outcome.finish(nil) } catch { outcome.finish(error) } }
+        let leaseTimer = Task {
+            try? await Task.sleep(for: lease)
+            if !Task.isCancelled, !leased.isSet {
+                outcome.finish(CentralStoreError.unreachable(store: store, reason: "no connection within \(lease)"))
+            }
+        }
+        let queryTimer = Task {
+            try? await Task.sleep(for: query)
+            if !Task.isCancelled { outcome.finish(CentralStoreError.timedOut(store: store, doing: doing, after: query)) }
         }
         let error = await outcome.result()
-        timer.cancel()
+        leaseTimer.cancel()
+        queryTimer.cancel()
         if let error {
-            if case .timedOut = error as? CentralStoreError { work.cancel() }
+            if let failure = error as? CentralStoreError, failure.isTransient { work.cancel() }
             throw error
         }
     }

@@ -2,14 +2,16 @@ import NIOCore
 import PostgresNIO
 import Store
 
-/// The statements one shipment runs: for each table, multi-row INSERTs of its rows (host bound
-/// once), idempotent on (`host`, `seq`) and returning the `seq`s actually inserted.
+/// The statements one shipment runs: first the rows' entries in `portcullis.chain` (returning the
+/// `seq`s actually inserted, so a `seq` already taken is checked), then, for each table, multi-row
+/// INSERTs of its rows. All idempotent on (`host`, `seq`); the host is bound once per statement.
 ///
 /// Invariant: every value is bound as the type the mirrored column has (``CentralColumnType``);
 /// a local value of another type is refused with ``CentralStoreError/conflict(store:host:message:)``
 /// rather than converted, because the chain hashes the type too.
 struct ShipmentStatement: Sendable {
-    let table: CentralMirroredTable
+    /// nil for the chain's entries.
+    let table: CentralMirroredTable?
     let query: PostgresQuery
     let rows: [StoredRow]
 
@@ -17,13 +19,13 @@ struct ShipmentStatement: Sendable {
     static let maxParameters = 60_000
 
     static func statements(for rows: [StoredRow], host: String, store: String) throws(CentralStoreError) -> [ShipmentStatement] {
+        var statements = chainStatements(rows, host: host)
         var byTable: [String: [StoredRow]] = [:]
         var order: [String] = []
         for row in rows {
             if byTable[row.table.name] == nil { order.append(row.table.name) }
             byTable[row.table.name, default: []].append(row)
         }
-        var statements: [ShipmentStatement] = []
         for name in order {
             guard let table = CentralMirror.table(name), let tableRows = byTable[name] else {
                 throw .schema(store: store, message: "has no mirror of the local table \(name) (run `portcullis central migrate`)")
@@ -62,8 +64,34 @@ struct ShipmentStatement: Sendable {
             }
             sql += ")"
         }
-        sql += " ON CONFLICT (host, seq) DO NOTHING RETURNING seq"
+        sql += " ON CONFLICT (host, seq) DO NOTHING"
         return ShipmentStatement(table: table, query: PostgresQuery(unsafeSQL: sql, binds: binds), rows: rows)
+    }
+
+    /// `INSERT INTO portcullis.chain … RETURNING seq`, in chunks under the parameter limit.
+    private static func chainStatements(_ rows: [StoredRow], host: String) -> [ShipmentStatement] {
+        var statements: [ShipmentStatement] = []
+        let perStatement = maxParameters / 3
+        var start = 0
+        while start < rows.count {
+            let chunk = Array(rows[start..<min(start + perStatement, rows.count)])
+            var binds = PostgresBindings(capacity: 1 + chunk.count * 3)
+            binds.append(host)
+            var sql = "INSERT INTO \(CentralSchema.name).chain (host, seq, hash, table_name) VALUES "
+            var index = 2
+            for (n, row) in chunk.enumerated() {
+                if n > 0 { sql += ", " }
+                sql += "($1, $\(index), $\(index + 1), $\(index + 2))"
+                binds.append(row.seq)
+                binds.append(ByteBuffer(bytes: row.hash))
+                binds.append(row.table.name)
+                index += 3
+            }
+            sql += " ON CONFLICT (host, seq) DO NOTHING RETURNING seq"
+            statements.append(ShipmentStatement(table: nil, query: PostgresQuery(unsafeSQL: sql, binds: binds), rows: chunk))
+            start += perStatement
+        }
+        return statements
     }
 
     private static func bind(_ value: StoreValue, as column: CentralMirroredTable.Column, of row: StoredRow, host: String,

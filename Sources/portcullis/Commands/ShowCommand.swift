@@ -32,13 +32,13 @@ struct ShowCommand: AsyncParsableCommand {
         try await CentralReading.with(location) { central in
             let scratch = try await central.open(host: host, CentralReading.selection(reference))
             defer { scratch.remove() }
-            if !json { Swift.print("host: \(host)") }
-            try show(reference, from: scratch.reader)
+            try show(reference, from: scratch.reader, header: json ? nil : "host: \(host)")
         }
     }
 
-    private func show(_ reference: RecordReference, from reader: StoreReader) throws {
+    private func show(_ reference: RecordReference, from reader: StoreReader, header: String? = nil) throws {
         let out = StandardOutput()
+        if let header { out.line(header) }
         defer { out.flush() }
         switch reference {
         case .connection(let id):
