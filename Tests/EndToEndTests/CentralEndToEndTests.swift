@@ -17,7 +17,8 @@ extension EndToEnd {
         static let reviewerPassword = "pw-alice-0123456789"
 
         /// The gateway's `central:` section.
-        static func section(_ setup: FleetGatewaySetup, mode: String = "async", extra: String = "") throws -> String {
+        static func section(_ setup: FleetGatewaySetup, mode: String = "async", drainTimeout: String = "30s",
+                            extra: String = "") throws -> String {
             let passwordFile = try setup.writePasswordFile(password(setup.hostName))
             return """
                 central:
@@ -28,7 +29,7 @@ extension EndToEnd {
                   caFile: \(setup.caFile)
                   hostName: \(setup.hostName)
                   mode: \(mode)
-                  drainTimeout: 30s
+                  drainTimeout: \(drainTimeout)
                   requiredTimeout: 3s
                   pollInterval: 1s\(extra)
                 """
@@ -74,10 +75,10 @@ extension EndToEnd {
                 """, to: "reviewer.yaml")
         }
 
-        static func with<T>(agents: Int = 2, mode: String = "async", extra: String = "", options: GatewayOptions = GatewayOptions(),
-                            _ body: (FleetTestbed) async throws -> T) async throws -> T {
+        static func with<T>(agents: Int = 2, mode: String = "async", drainTimeout: String = "30s", extra: String = "",
+                            options: GatewayOptions = GatewayOptions(), _ body: (FleetTestbed) async throws -> T) async throws -> T {
             try await FleetTestbed.with(agents: agents, options: options,
-                                        central: { try section($0, mode: mode, extra: extra) },
+                                        central: { try section($0, mode: mode, drainTimeout: drainTimeout, extra: extra) },
                                         beforeStart: { setup, _ in try prepareDatabase(setup, hosts: agents) }, body)
         }
 
@@ -153,6 +154,12 @@ extension EndToEnd {
                 for gateway in bed.gateways { try await Self.shipped(gateway) }
                 let sessions = try Self.centralSessions(bed, reviewer)
                 #expect(Set(sessions.compactMap { $0["host"]?.stringValue }) == ["runner-a", "runner-b"], "\(sessions)")
+                let hosts = try bed.reviewerPortcullis(["central", "hosts", "--json"], config: reviewer)
+                let listed = try hosts.standardOutput.split(separator: "\n").map { try JSONParser.parse(Array($0.utf8)) }
+                #expect(listed.compactMap { $0["host"]?.stringValue } == ["runner-a", "runner-b"], "\(hosts)")
+                for (gateway, host) in zip(bed.gateways, listed) {
+                    #expect(host["lastSeq"]?.intValue == Int64(try Self.localRows(gateway).max), "\(host)")
+                }
                 let table = try bed.reviewerPortcullis(["sessions", "--central"], config: reviewer)
                 let header = TextLines.lines(of: table.standardOutput).first ?? ""
                 #expect(header.hasPrefix("TIME") && header.contains("HOST"), "\(table)")
@@ -211,6 +218,33 @@ extension EndToEnd {
                 let reviewer = try Self.reviewerConfig(bed)
                 let content = try bed.reviewerPortcullis(["verify", "--central"], config: reviewer)
                 #expect(content.status.isSuccess && content.standardOutput.contains("central: the record is intact: \(local.count) rows"), "\(content)")
+            }
+        }
+
+        @Test("SIGTERM while PostgreSQL is down: the gateway drains for drainTimeout, says how many rows are left, and ships them at its next start")
+        func drainThenShipLater() async throws {
+            try await Self.with(agents: 1, drainTimeout: "2s") { bed in
+                let gateway = bed.gateways[0]
+                let kubectl = try gateway.kubectl()
+                defer { kubectl.remove() }
+                try await Gateway.succeed(kubectl, ["get", "pods", "-A"])
+                try await Self.shipped(gateway)
+                try bed.postgres.stop(fast: true)
+                for n in 0..<3 { try await Gateway.succeed(kubectl, ["apply", "-f", "-"], stdin: Self.configMap("late-\(n)")) }
+                let clock = ContinuousClock()
+                let stopping = clock.now
+                #expect(await gateway.stop(grace: .seconds(20)) == .exited(0))
+                #expect(clock.now - stopping < .seconds(10), "the drain gives up after drainTimeout")
+                let log = gateway.process?.standardError ?? ""
+                #expect(log.contains("rows are not in the central store yet; they stay in the local store"), "\(log.suffix(2000))")
+                let left = try Self.localRows(gateway)
+                try bed.postgres.restart()
+                #expect(try Self.centralRows(bed, host: gateway.hostName).max < left.max, "rows were left behind")
+                try await gateway.start()
+                try await Self.shipped(gateway, timeout: .seconds(60))
+                let after = try Self.localRows(gateway)
+                let central = try Self.centralRows(bed, host: gateway.hostName)
+                #expect(central.count == after.count && central.max == after.max, "nothing lost: local \(after), central \(central)")
             }
         }
 

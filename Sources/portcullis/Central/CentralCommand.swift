@@ -1,6 +1,7 @@
 import ArgumentParser
 import Central
 import Foundation
+import Kube
 import Store
 
 struct CentralCommand: AsyncParsableCommand {
@@ -112,7 +113,12 @@ struct CentralHostsCommand: AsyncParsableCommand {
         }
         if json {
             for host in hosts {
-                print(#"{"host":"\#(host.name)","lastSeq":\#(host.lastSeq),"rows":\#(host.rows),"lastShippedAt":"\#(ReadingFormat.time(host.lastShippedAt))"}"#)
+                var w = GoJSONObjectWriter()
+                w.string("host", host.name)
+                w.int("lastSeq", host.lastSeq)
+                w.int("rows", host.rows)
+                w.string("lastShippedAt", ReadingFormat.time(host.lastShippedAt))
+                print(w.finishedText)
             }
             return
         }
