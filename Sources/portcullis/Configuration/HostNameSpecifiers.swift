@@ -36,7 +36,7 @@ enum HostNameSpecifiers {
     static func currentHostName() -> String {
         var buffer = [CChar](repeating: 0, count: 256)
         guard gethostname(&buffer, buffer.count) == 0 else { return "localhost" }
-        return String(cString: buffer)
+        return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     private static func read(_ path: String, _ file: (String) -> String?, what: String) throws(ExpansionError) -> String {
