@@ -19,6 +19,7 @@ import Synchronization
 /// The recording is ``storePath``; with `storeBytes` it lives on a tmpfs of that size
 /// (``storeDisk``), which a test can fill to make the store unwritable. `commitDelay` sets the
 /// store's group-commit window (a long one widens any gap between a reply and its record).
+/// `gatewayOptions` are further `gateway:` fields (e.g. `["maxConnectionsPerCaller": "8"]`).
 public struct GatewayTestbed: Sendable {
     public enum CAMode: Sendable { case generated, intermediateOfClusterCA }
 
@@ -47,6 +48,8 @@ public struct GatewayTestbed: Sendable {
     public let storePath: String
     public let storeDisk: TmpfsMount?
     public let policyPath: String
+    /// The CA the agent's kubeconfig trusts: the gateway CA, or the sandbox's for an intermediate.
+    public let trustedCAPath: String
     public var adminSocketPath: String { work.path("state/admin/admin.sock") }
     /// The agent's kubeconfig: the cluster's address, the trusted CA, and the exec plugin.
     public let kubeconfigPath: String
@@ -55,6 +58,7 @@ public struct GatewayTestbed: Sendable {
     public static func with<T>(caMode: CAMode = .generated, logIntervalMilliseconds: Int = 100, storeBytes: Int? = nil,
                                commitDelay: String = "2ms", policy: String = allowEverything,
                                gatewayEnvironment: [String: String] = [:], extraIssuers: [String] = [], tamperInterval: String = "1s",
+                               gatewayOptions: [String: String] = [:],
                                _ body: (GatewayTestbed) async throws -> T) async throws -> T {
         try Privileges.requireRoot()
         return try await TestHosts.withAgentAndCluster { hosts in
@@ -77,7 +81,7 @@ public struct GatewayTestbed: Sendable {
             let policyPath = try work.write(policy, to: "policy.yaml")
             let config = try writeConfiguration(work: work, sandbox: sandbox, issuerURL: issuer, mintingIssuerURL: mintingURL,
                                                 storePath: storePath, commitDelay: commitDelay, policyPath: policyPath,
-                                                extraIssuers: extraIssuers, tamperInterval: tamperInterval)
+                                                extraIssuers: extraIssuers, tamperInterval: tamperInterval, gatewayOptions: gatewayOptions)
             try prepare(work: work, configPath: config, agent: hosts.agent, sandbox: sandbox, caMode: caMode)
             let environment = gatewayEnvironment.isEmpty ? nil
                 : ProcessInfo.processInfo.environment.merging(gatewayEnvironment) { _, new in new }
@@ -89,7 +93,8 @@ public struct GatewayTestbed: Sendable {
             let kubeconfig = try writeKubeconfig(work: work, issuerURL: issuer, trusted: trusted)
             let bed = GatewayTestbed(hosts: hosts, work: work, sandbox: sandbox, gateway: gateway, issuerURL: issuer,
                                      mintingIssuerURL: mintingURL, mintingDirectory: minting, configPath: config,
-                                     storePath: storePath, storeDisk: storeDisk, policyPath: policyPath, kubeconfigPath: kubeconfig)
+                                     storePath: storePath, storeDisk: storeDisk, policyPath: policyPath, trustedCAPath: trusted,
+                                     kubeconfigPath: kubeconfig)
             let result = try await body(bed)
             try sandbox.requireRunning()
             await sandbox.stop()
@@ -136,7 +141,8 @@ public struct GatewayTestbed: Sendable {
 
     private static func writeConfiguration(work: TemporaryDirectory, sandbox: SandboxCluster, issuerURL: String,
                                            mintingIssuerURL: String, storePath: String, commitDelay: String,
-                                           policyPath: String, extraIssuers: [String], tamperInterval: String) throws -> String {
+                                           policyPath: String, extraIssuers: [String], tamperInterval: String,
+                                           gatewayOptions: [String: String]) throws -> String {
         let extra = extraIssuers.map { "\n    - issuerURL: \($0)\n      clientIDs: [\(clientID)]\n      usernamePrefix: \"extra:\"\n      allowInsecureHTTPIssuer: true" }
             .joined()
         let text = """
@@ -146,7 +152,7 @@ public struct GatewayTestbed: Sendable {
               queue: \(InterceptTestbed.queue)
               bridges: []
               stateDirectory: \(work.path)/state
-              tamperInterval: \(tamperInterval)
+              tamperInterval: \(tamperInterval)\(gatewayOptions.sorted { $0.key < $1.key }.map { "\n  \($0.key): \($0.value)" }.joined())
             tls:
               caCertificate: \(work.path)/tls/ca.crt
               caKey: \(work.path)/tls/ca.key
@@ -204,7 +210,9 @@ public struct GatewayTestbed: Sendable {
         guard chmod(token, 0o600) == 0, chown(token, uid, uid) == 0 else { throw HarnessError("cannot hand \(token) to uid \(uid)") }
     }
 
-    private static func writeKubeconfig(work: TemporaryDirectory, issuerURL: String, trusted: String) throws -> String {
+    private static func writeKubeconfig(work: TemporaryDirectory, issuerURL: String, trusted: String,
+                                        server: String = "https://\(TestHosts.clusterAddress):6443",
+                                        name: String = "agent.kubeconfig") throws -> String {
         let ca = try Data(contentsOf: URL(fileURLWithPath: trusted)).base64EncodedString()
         let plugin = try Products.packageRoot() + "/Tests/clients/kubectl_oidc_plugin.py"
         let text = """
@@ -213,7 +221,7 @@ public struct GatewayTestbed: Sendable {
             clusters:
             - name: sandbox
               cluster:
-                server: https://\(TestHosts.clusterAddress):6443
+                server: \(server)
                 certificate-authority-data: \(ca)
             users:
             - name: agent
@@ -228,15 +236,22 @@ public struct GatewayTestbed: Sendable {
               context: {cluster: sandbox, user: agent, namespace: default}
             current-context: agent
             """
-        let path = try work.write(text + "\n", to: "agent.kubeconfig")
+        let path = try work.write(text + "\n", to: name)
         guard chmod(path, 0o644) == 0 else { throw HarnessError("cannot open \(path)") }
         return path
     }
 
-    /// kubectl 1.`minor` on the agent host as the agent's uid.
-    public func kubectl(minor: Int = 32, extraEnvironment: [String: String] = [:]) throws -> Kubectl {
-        try Kubectl(binary: Kubectl.binary(minor: minor), kubeconfig: kubeconfigPath, namespace: agent,
+    /// kubectl 1.`minor` on the agent host as the agent's uid, with the agent's kubeconfig or `kubeconfig`.
+    public func kubectl(minor: Int = 32, kubeconfig: String? = nil, extraEnvironment: [String: String] = [:]) throws -> Kubectl {
+        try Kubectl(binary: Kubectl.binary(minor: minor), kubeconfig: kubeconfig ?? kubeconfigPath, namespace: agent,
                     runAs: RunAs(uid: InterceptTestbed.agentUID, gid: InterceptTestbed.agentUID), extraEnvironment: extraEnvironment)
+    }
+
+    /// A kubeconfig like the agent's that names the API server `server` (e.g. by a host name the
+    /// gateway's configuration does not list).
+    public func kubeconfig(server: String) throws -> String {
+        try Self.writeKubeconfig(work: work, issuerURL: issuerURL, trusted: trustedCAPath, server: server,
+                                 name: "agent-\(abs(server.hashValue)).kubeconfig")
     }
 
     /// Runs `portcullis ARGUMENTS --config CONFIG` on the test host as root, as an operator reads

@@ -58,6 +58,7 @@ import TestSupport
         #expect(c.store.commitDelay == .zero)
         #expect(c.store.redactedHeaders == ["Authorization", "Proxy-Authorization", "Cookie", "Set-Cookie"])
         #expect(c.store.redactSecrets)
+        #expect(c.clientLimits == ClientLimits(), "the example spells out the defaults")
     }
 
     @Test func theStoreDefaultsToTheStateDirectory() throws {
