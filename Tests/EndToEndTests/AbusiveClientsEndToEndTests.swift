@@ -59,6 +59,13 @@ extension EndToEnd {
                     try Self.check(results, against: abuse)
                     try await Self.checkRecords(of: abuse, in: bed)
                 }
+                // kubectl itself sending a body over the limit reads the gateway's early 413 and prints it.
+                let big = "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: big, namespace: default}\ndata:\n  blob: \""
+                    + String(repeating: "x", count: 4 << 20) + "\"\n"
+                let refused = try await kubectl.run(["create", "-f", "-", "--validate=false"], stdin: big)
+                #expect(refused.exitCode == 1, "\(refused)")
+                #expect(refused.standardError.contains("Error from server (RequestEntityTooLarge)")
+                        && refused.standardError.contains("Request entity too large: limit is 3145728"), "\(refused)")
             }
         }
 

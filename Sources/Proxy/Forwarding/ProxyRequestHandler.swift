@@ -186,10 +186,10 @@ final class ProxyRequestHandler: ChannelInboundHandler, RemovableChannelHandler 
     func finishResponse(_ exchange: Exchange, context: ChannelHandlerContext) {
         let keepAlive = exchange.keepAlive
         let channel = context.channel
+        state = keepAlive ? .idle : .closing
         context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in
             if !keepAlive { channel.close(promise: nil) }
         }
-        state = keepAlive ? .idle : .closing
     }
 
     // MARK: Deciding

@@ -6,34 +6,43 @@ import NIOCore
 ///
 /// Shared by the handlers of one connection: ``RequestBytesProbe`` writes it, ``RequestTimeouts``
 /// starts and ends each wait, ``ProxyRequestHandler`` reads the excerpt. Every access is on the
-/// connection's event loop, so it needs no lock. At most ``excerptLimit`` bytes are kept, and only
-/// while a head is awaited.
+/// connection's event loop, so it needs no lock. At most ``excerptLimit`` bytes are kept (slices of
+/// the buffers read, not copies), and only while a head is awaited.
 final class RequestHeadProgress {
     static let excerptLimit = 8 * 1024
 
     private(set) var firstByteAt: NIODeadline?
-    private(set) var excerpt: [UInt8] = []
+    /// Slices of the buffers as they arrived: kept, not copied, until the head is decoded.
+    private var pieces: [ByteBuffer] = []
+    private var captured = 0
     private var capturing = true
 
     /// A new request is awaited: forgets the bytes of the last one.
     func expectRequest() {
         firstByteAt = nil
-        excerpt = []
+        pieces.removeAll(keepingCapacity: true)
+        captured = 0
         capturing = true
     }
 
     /// The head was decoded: its bytes are no longer needed.
     func headReceived() {
-        excerpt = []
+        pieces.removeAll(keepingCapacity: true)
+        captured = 0
         capturing = false
     }
 
     func received(_ buffer: ByteBuffer, at now: NIODeadline) {
         guard capturing, buffer.readableBytes > 0 else { return }
         if firstByteAt == nil { firstByteAt = now }
-        let room = Self.excerptLimit - excerpt.count
-        if room > 0 { excerpt += buffer.readableBytesView.prefix(room) }
+        let length = min(buffer.readableBytes, Self.excerptLimit - captured)
+        guard length > 0, let slice = buffer.getSlice(at: buffer.readerIndex, length: length) else { return }
+        pieces.append(slice)
+        captured += length
     }
+
+    /// The first bytes of the head being read (at most ``excerptLimit``).
+    var excerpt: [UInt8] { pieces.flatMap { Array($0.readableBytesView) } }
 
     /// The request line's method and target as far as they arrived, when they look like HTTP: a
     /// method of 1 to 20 letters, then a target of printable ASCII, cut at 256 characters (with `…`).
