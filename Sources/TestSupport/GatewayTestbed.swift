@@ -251,7 +251,7 @@ public struct GatewayTestbed: Sendable {
     /// gateway's configuration does not list).
     public func kubeconfig(server: String) throws -> String {
         try Self.writeKubeconfig(work: work, issuerURL: issuerURL, trusted: trustedCAPath, server: server,
-                                 name: "agent-\(abs(server.hashValue)).kubeconfig")
+                                 name: "agent-\(String(server.map { $0.isLetter || $0.isNumber ? $0 : "-" })).kubeconfig")
     }
 
     /// Runs `portcullis ARGUMENTS --config CONFIG` on the test host as root, as an operator reads

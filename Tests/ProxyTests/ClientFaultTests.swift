@@ -94,6 +94,17 @@ import Testing
         #expect(!rig.channel.isActive)
     }
 
+    @Test("a 200 KB header field is within kube-apiserver's 1 MiB and gets the ordinary answer (here 401: no token)")
+    func largeHeaderWithinTheLimit() throws {
+        let rig = try Rig()
+        try rig.send("GET /api/v1/namespaces HTTP/1.1\r\nHost: x\r\nX-Padding: \(String(repeating: "a", count: 200 * 1024))\r\n\r\n")
+        let answer = try Answer(try rig.written())
+        #expect(answer.code == 401)
+        #expect(answer.status?["reason"] == "Unauthorized")
+        #expect(rig.rejected.map(\.reason) == ["no token in the Authorization header"])
+        #expect(rig.channel.isActive, "an ordinary answer keeps the connection")
+    }
+
     @Test("a malformed request line or header field is answered 400, naming the problem", arguments: [
         ("BREW /pot HTTP/1.1\r\nHost: x\r\n\r\n", "invalid HTTP method"),
         ("GET /api HTTP/1.1\r\nBad Header: y\r\n\r\n", "invalid character in header"),
