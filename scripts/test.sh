@@ -62,6 +62,8 @@ if [[ -n $own_warnings ]]; then
   printf '%s\n' "$own_warnings" >&2
 elif [[ $incremental -eq 1 ]]; then
   echo "test.sh: no warnings in what this incremental build compiled (PORTCULLIS_RECHECK_WARNINGS=1 checks every file)"
+else
+  echo "test.sh: no warnings about our own sources"
 fi
 
 LOG="${PORTCULLIS_TEST_LOG:-$ROOT/.build/test.log}"
