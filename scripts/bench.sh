@@ -162,7 +162,8 @@ cp "$WORK/tls/ca.crt" "$GW/bench-ca.crt"
 chown "$GATEWAY_UID:$GATEWAY_UID" "$GW/cluster.token" && chmod 600 "$GW/cluster.token"
 printf 'defaultEffect: allow\nrules: []\n' >"$GW/policy.yaml"
 cat >"$GW/portcullis.yaml" <<YAML
-gateway: {uid: $GATEWAY_UID, proxyPort: 15443, queue: 4242, bridges: [], stateDirectory: $GW/state}
+gateway: {uid: $GATEWAY_UID, proxyPort: 15443, queue: 4242, bridges: [], stateDirectory: $GW/state,
+          maxConnectionsPerCaller: $((WATCHES + CONNECTIONS + 64))}
 tls: {caCertificate: $GW/tls/ca.crt, caKey: $GW/tls/ca.key}
 authentication:
   issuers:

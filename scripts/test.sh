@@ -6,8 +6,15 @@
 # prerequisite fails them, and any skipped test fails the run.
 # Not as root: setup is skipped and the root-only tests skip.
 #
-# The output of the test run is also written to .build/test.log (override with PORTCULLIS_TEST_LOG).
+# The output of the test run is also written to .build/test.log (override with PORTCULLIS_TEST_LOG),
+# and the build's to .build/build.log (PORTCULLIS_BUILD_LOG).
 # Extra arguments are passed to `swift test` (e.g. --filter KubectlAgainstSandboxTests).
+#
+# A warning about our own sources fails the run (scripts/own-warnings.sh names each one; the
+# dependencies' warnings do not count). A build prints warnings only for the files it compiles, so
+# the check is complete on a clean build (CI's fresh clone). After an incremental build it covers
+# only what was recompiled; PORTCULLIS_RECHECK_WARNINGS=1 recompiles all of our sources (not the
+# dependencies) first, for a complete check on a machine that has built before.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -34,8 +41,30 @@ fi
 
 command -v swift >/dev/null || die "no swift on PATH or at /opt/swift/usr/bin: install a Swift 6 toolchain"
 
-echo "test.sh: swift build --build-tests"
-swift build --build-tests || die "the build failed (see above)"
+BUILD_LOG="${PORTCULLIS_BUILD_LOG:-$ROOT/.build/build.log}"
+incremental=0
+[[ -d $ROOT/.build/debug/Kube.build ]] && incremental=1
+if [[ ${PORTCULLIS_RECHECK_WARNINGS:-0} == 1 ]]; then
+  # A newer modification time makes the build recompile these files, and print their warnings.
+  find "$ROOT/Sources" "$ROOT/Tests" -name '*.swift' -exec touch {} +
+  incremental=0
+fi
+mkdir -p "$(dirname "$BUILD_LOG")"
+echo "test.sh: swift build --build-tests (log: $BUILD_LOG)"
+set +e
+swift build --build-tests 2>&1 | tee "$BUILD_LOG"
+build_status=${PIPESTATUS[0]}
+set -e
+[[ $build_status -eq 0 ]] || die "the build failed (see above)"
+own_warnings="$("$ROOT/scripts/own-warnings.sh" "$BUILD_LOG" "$ROOT")" || true
+if [[ -n $own_warnings ]]; then
+  echo "test.sh: the build warned about our own sources (the run will fail):" >&2
+  printf '%s\n' "$own_warnings" >&2
+elif [[ $incremental -eq 1 ]]; then
+  echo "test.sh: no warnings in what this incremental build compiled (PORTCULLIS_RECHECK_WARNINGS=1 checks every file)"
+else
+  echo "test.sh: no warnings about our own sources"
+fi
 
 LOG="${PORTCULLIS_TEST_LOG:-$ROOT/.build/test.log}"
 mkdir -p "$(dirname "$LOG")"
@@ -85,6 +114,11 @@ if [[ $failed -gt 0 ]]; then
 fi
 if [[ $((passed + failed)) -eq 0 ]]; then
   echo "test.sh: FAILED: no test ran" >&2; verdict=1
+fi
+if [[ -n $own_warnings ]]; then
+  echo "test.sh: FAILED: $(wc -l <<<"$own_warnings") warnings about our own sources (full build output in $BUILD_LOG):" >&2
+  printf '%s\n' "$own_warnings" >&2
+  verdict=1
 fi
 if [[ $as_root -eq 1 && $skipped -gt 0 ]]; then
   echo "test.sh: FAILED: $skipped tests were skipped although running as root; skipped:" >&2

@@ -132,6 +132,19 @@ extension Status {
         Status(message: "Request entity too large: \(message)", reason: "RequestEntityTooLarge", code: 413)
     }
 
+    /// 408 for a request that did not arrive in time. apimachinery has no 408; the reason is its
+    /// `Timeout`, which clients read as "the request did not complete in time".
+    public static func requestTimeout(_ message: String) -> Status {
+        Status(message: message, reason: "Timeout", code: 408)
+    }
+
+    /// 431 for a request head over the server's limit, in the form of ``requestEntityTooLarge(_:)``
+    /// (`"limit is 1048576"`). apimachinery has no reason for 431, so none is given; kubectl then
+    /// prints `Error from server: <message>`.
+    public static func requestHeaderFieldsTooLarge(_ message: String) -> Status {
+        Status(message: "Request header fields too large: \(message)", code: 431)
+    }
+
     /// responsewriters' `sanitizer`: `&`, `<`, `>` as `&amp;`, `&lt;`, `&gt;`.
     static func sanitizeHTML(_ text: String) -> String {
         guard text.unicodeScalars.contains(where: { $0 == "&" || $0 == "<" || $0 == ">" }) else { return text }

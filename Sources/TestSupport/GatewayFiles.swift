@@ -19,7 +19,7 @@ enum GatewayFiles {
               queue: \(InterceptTestbed.queue)
               bridges: []
               stateDirectory: \(work.path)/state
-              tamperInterval: \(tamperInterval)
+              tamperInterval: \(tamperInterval)\(options.gatewayFields.sorted { $0.key < $1.key }.map { "\n  \($0.key): \($0.value)" }.joined())
             tls:
               caCertificate: \(work.path)/tls/ca.crt
               caKey: \(work.path)/tls/ca.key
@@ -78,9 +78,11 @@ enum GatewayFiles {
         guard chmod(token, 0o600) == 0, chown(token, uid, uid) == 0 else { throw HarnessError("cannot hand \(token) to uid \(uid)") }
     }
 
-    /// `agent.kubeconfig` (mode 0644): the cluster's own address, `trusted` as its CA, and the exec
-    /// plugin that gets a token from `issuerURL`, as an agent's unchanged kubeconfig would be.
-    static func writeKubeconfig(work: TemporaryDirectory, issuerURL: String, trusted: String) throws -> String {
+    /// `agent.kubeconfig` (mode 0644): the cluster's own address (or `server`), `trusted` as its CA,
+    /// and the exec plugin that gets a token from `issuerURL`, as an agent's unchanged kubeconfig would be.
+    static func writeKubeconfig(work: TemporaryDirectory, issuerURL: String, trusted: String,
+                                server: String = "https://\(TestHosts.clusterAddress):6443",
+                                name: String = "agent.kubeconfig") throws -> String {
         let ca = try Data(contentsOf: URL(fileURLWithPath: trusted)).base64EncodedString()
         let plugin = try Products.packageRoot() + "/Tests/clients/kubectl_oidc_plugin.py"
         let text = """
@@ -89,7 +91,7 @@ enum GatewayFiles {
             clusters:
             - name: sandbox
               cluster:
-                server: https://\(TestHosts.clusterAddress):6443
+                server: \(server)
                 certificate-authority-data: \(ca)
             users:
             - name: agent
@@ -104,7 +106,7 @@ enum GatewayFiles {
               context: {cluster: sandbox, user: agent, namespace: default}
             current-context: agent
             """
-        let path = try work.write(text + "\n", to: "agent.kubeconfig")
+        let path = try work.write(text + "\n", to: name)
         guard chmod(path, 0o644) == 0 else { throw HarnessError("cannot open \(path)") }
         return path
     }

@@ -33,6 +33,8 @@ public final class GatewayInstance: Sendable {
     public let policyPath: String
     /// The agent's kubeconfig: the cluster's address, the trusted CA, and the exec plugin.
     public let kubeconfigPath: String
+    /// The CA the agent's kubeconfig trusts: the gateway CA, or the sandbox's for an intermediate.
+    public let trustedCAPath: String
     public var adminSocketPath: String { work.path("state/admin/admin.sock") }
     /// The gateway's state directory (`stateDirectory` in the configuration).
     public var stateDirectory: String { work.path("state") }
@@ -43,8 +45,8 @@ public final class GatewayInstance: Sendable {
 
     private init(hostName: String, address: String, agent: NetworkNamespace, work: TemporaryDirectory, sandbox: SandboxCluster,
                  issuerURL: String, mintingIssuerURL: String, mintingDirectory: String, configPath: String, storePath: String,
-                 storeDisk: TmpfsMount?, policyPath: String, kubeconfigPath: String, environment: [String: String]?,
-                 kept: StartedProcesses) {
+                 storeDisk: TmpfsMount?, policyPath: String, kubeconfigPath: String, trustedCAPath: String,
+                 environment: [String: String]?, kept: StartedProcesses) {
         self.hostName = hostName
         self.address = address
         self.agent = agent
@@ -58,6 +60,7 @@ public final class GatewayInstance: Sendable {
         self.storeDisk = storeDisk
         self.policyPath = policyPath
         self.kubeconfigPath = kubeconfigPath
+        self.trustedCAPath = trustedCAPath
         self.environment = environment
         self.kept = kept
     }
@@ -94,8 +97,8 @@ public final class GatewayInstance: Sendable {
                 : ProcessInfo.processInfo.environment.merging(options.environment) { _, new in new }
             return GatewayInstance(hostName: hostName, address: address, agent: agent, work: work, sandbox: sandbox, issuerURL: issuer,
                                    mintingIssuerURL: mintingURL, mintingDirectory: minting, configPath: config, storePath: storePath,
-                                   storeDisk: storeDisk, policyPath: policyPath, kubeconfigPath: kubeconfig, environment: environment,
-                                   kept: kept)
+                                   storeDisk: storeDisk, policyPath: policyPath, kubeconfigPath: kubeconfig, trustedCAPath: trusted,
+                                   environment: environment, kept: kept)
         } catch {
             storeDisk?.unmount()
             kept.killAll()
@@ -164,10 +167,17 @@ public final class GatewayInstance: Sendable {
 
     // MARK: Clients
 
-    /// kubectl 1.`minor` on the agent host as the agent's uid.
-    public func kubectl(minor: Int = 32, extraEnvironment: [String: String] = [:]) throws -> Kubectl {
-        try Kubectl(binary: Kubectl.binary(minor: minor), kubeconfig: kubeconfigPath, namespace: agent,
+    /// kubectl 1.`minor` on the agent host as the agent's uid, with the agent's kubeconfig or `kubeconfig`.
+    public func kubectl(minor: Int = 32, kubeconfig: String? = nil, extraEnvironment: [String: String] = [:]) throws -> Kubectl {
+        try Kubectl(binary: Kubectl.binary(minor: minor), kubeconfig: kubeconfig ?? kubeconfigPath, namespace: agent,
                     runAs: RunAs(uid: InterceptTestbed.agentUID, gid: InterceptTestbed.agentUID), extraEnvironment: extraEnvironment)
+    }
+
+    /// A kubeconfig like the agent's that names the API server `server` (e.g. by a host name the
+    /// gateway's configuration does not list).
+    public func kubeconfig(server: String) throws -> String {
+        try GatewayFiles.writeKubeconfig(work: work, issuerURL: issuerURL, trusted: trustedCAPath, server: server,
+                                         name: "agent-\(String(server.map { $0.isLetter || $0.isNumber ? $0 : "-" })).kubeconfig")
     }
 
     /// Runs `portcullis ARGUMENTS --config CONFIG` on the test host as root, as an operator reads

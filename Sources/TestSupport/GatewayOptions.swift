@@ -16,10 +16,12 @@ public struct GatewayOptions: Sendable {
     public var extraIssuers: [String]
     /// How often the gateway checks its rules.
     public var tamperInterval: String
+    /// Further `gateway:` fields, e.g. `["maxConnectionsPerCaller": "8"]`.
+    public var gatewayFields: [String: String]
 
     public init(caMode: GatewayTestbed.CAMode = .generated, storeBytes: Int? = nil, commitDelay: String = "2ms",
                 policy: String = GatewayTestbed.allowEverything, environment: [String: String] = [:],
-                extraIssuers: [String] = [], tamperInterval: String = "1s") {
+                extraIssuers: [String] = [], tamperInterval: String = "1s", gatewayFields: [String: String] = [:]) {
         self.caMode = caMode
         self.storeBytes = storeBytes
         self.commitDelay = commitDelay
@@ -27,5 +29,6 @@ public struct GatewayOptions: Sendable {
         self.environment = environment
         self.extraIssuers = extraIssuers
         self.tamperInterval = tamperInterval
+        self.gatewayFields = gatewayFields
     }
 }

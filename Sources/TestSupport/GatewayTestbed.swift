@@ -18,6 +18,7 @@ import Kube
 /// The recording is ``storePath``; with `storeBytes` it lives on a tmpfs of that size
 /// (``storeDisk``), which a test can fill to make the store unwritable. `commitDelay` sets the
 /// store's group-commit window (a long one widens any gap between a reply and its record).
+/// `gatewayOptions` are further `gateway:` fields (e.g. `["maxConnectionsPerCaller": "8"]`).
 public struct GatewayTestbed: Sendable {
     public enum CAMode: Sendable { case generated, intermediateOfClusterCA }
 
@@ -51,18 +52,22 @@ public struct GatewayTestbed: Sendable {
     public var adminSocketPath: String { instance.adminSocketPath }
     /// The agent's kubeconfig: the cluster's address, the trusted CA, and the exec plugin.
     public var kubeconfigPath: String { instance.kubeconfigPath }
+    /// The CA the agent's kubeconfig trusts: the gateway CA, or the sandbox's for an intermediate.
+    public var trustedCAPath: String { instance.trustedCAPath }
     public var agent: NetworkNamespace { hosts.agent }
 
     public static func with<T>(caMode: CAMode = .generated, logIntervalMilliseconds: Int = 100, storeBytes: Int? = nil,
                                commitDelay: String = "2ms", policy: String = allowEverything,
                                gatewayEnvironment: [String: String] = [:], extraIssuers: [String] = [], tamperInterval: String = "1s",
+                               gatewayOptions: [String: String] = [:],
                                _ body: (GatewayTestbed) async throws -> T) async throws -> T {
         try Privileges.requireRoot()
         return try await TestHosts.withAgentAndCluster { hosts in
             let sandbox = try await SandboxCluster.start(in: hosts.cluster, listen: "\(TestHosts.clusterAddress):6443",
                                                          logIntervalMilliseconds: logIntervalMilliseconds)
             let options = GatewayOptions(caMode: caMode, storeBytes: storeBytes, commitDelay: commitDelay, policy: policy,
-                                         environment: gatewayEnvironment, extraIssuers: extraIssuers, tamperInterval: tamperInterval)
+                                         environment: gatewayEnvironment, extraIssuers: extraIssuers, tamperInterval: tamperInterval,
+                                         gatewayFields: gatewayOptions)
             let instance = try await GatewayInstance.prepare(hostName: "agent", address: TestHosts.agentAddress, agent: hosts.agent,
                                                              sandbox: sandbox, options: options)
             defer { instance.remove() }
@@ -79,9 +84,15 @@ public struct GatewayTestbed: Sendable {
         try await instance.mint(specs)
     }
 
-    /// kubectl 1.`minor` on the agent host as the agent's uid.
-    public func kubectl(minor: Int = 32, extraEnvironment: [String: String] = [:]) throws -> Kubectl {
-        try instance.kubectl(minor: minor, extraEnvironment: extraEnvironment)
+    /// kubectl 1.`minor` on the agent host as the agent's uid, with the agent's kubeconfig or `kubeconfig`.
+    public func kubectl(minor: Int = 32, kubeconfig: String? = nil, extraEnvironment: [String: String] = [:]) throws -> Kubectl {
+        try instance.kubectl(minor: minor, kubeconfig: kubeconfig, extraEnvironment: extraEnvironment)
+    }
+
+    /// A kubeconfig like the agent's that names the API server `server` (e.g. by a host name the
+    /// gateway's configuration does not list).
+    public func kubeconfig(server: String) throws -> String {
+        try instance.kubeconfig(server: server)
     }
 
     /// Runs `portcullis ARGUMENTS --config CONFIG` on the test host as root, as an operator reads

@@ -103,6 +103,13 @@ struct StatusTests {
             #"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"Request entity too large: limit is 3145728","reason":"RequestEntityTooLarge","code":413}"# + "\n")
     }
 
+    @Test func headerTooLargeAndTimeout() {
+        #expect(Status.requestHeaderFieldsTooLarge("limit is 1048576").jsonString ==
+            #"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"Request header fields too large: limit is 1048576","code":431}"# + "\n")
+        #expect(Status.requestTimeout("portcullis: too slow").jsonString ==
+            #"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"portcullis: too slow","reason":"Timeout","code":408}"# + "\n")
+    }
+
     @Test func nestedFormHasNoTypeMeta() {
         #expect(String(decoding: Status(status: nil, code: 201).nestedJSONBytes(), as: UTF8.self) == #"{"metadata":{},"code":201}"#)
     }

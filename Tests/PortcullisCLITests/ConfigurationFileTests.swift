@@ -1,5 +1,6 @@
 import Foundation
 import Intercept
+import Proxy
 import Testing
 import TestSupport
 
@@ -57,6 +58,7 @@ import TestSupport
         #expect(c.store.commitDelay == .zero)
         #expect(c.store.redactedHeaders == ["Authorization", "Proxy-Authorization", "Cookie", "Set-Cookie"])
         #expect(c.store.redactSecrets)
+        #expect(c.clientLimits == ClientLimits(), "the example spells out the defaults")
     }
 
     @Test func theStoreDefaultsToTheStateDirectory() throws {
@@ -102,6 +104,21 @@ import TestSupport
                 .contains("authentication.issuers[0].userClaim: unknown field"))
         #expect(error(base + "authentication: {issuers: [{issuerURL: 'https://i'}]}\nclusters: [{name: a, endpoints: ['10.0.0.1:6443']}]\n")
                 .contains("clientIDs is required"))
+    }
+
+    @Test func clientLimitsAreReadFromTheGatewaySection() throws {
+        let base = "clusters: [{name: a, endpoints: ['10.0.0.1:6443']}]\n"
+        #expect(try load("gateway: {uid: 990}\n" + base).clientLimits == ClientLimits())
+        let c = try load("gateway: {uid: 990, maxConnectionsPerCaller: 16, requestHeaderTimeout: 5s, idleTimeout: 2m, minRequestBodyRate: 1KiB}\n" + base)
+        #expect(c.clientLimits.maxConnectionsPerCaller == 16)
+        #expect(c.clientLimits.requestHeaderTimeout == .seconds(5))
+        #expect(c.clientLimits.idleTimeout == .seconds(120))
+        #expect(c.clientLimits.minRequestBodyRate == 1024)
+        #expect(try load("gateway: {uid: 990, minRequestBodyRate: 0}\n" + base).clientLimits.minRequestBodyRate == 0)
+        #expect(error("gateway: {uid: 990, maxConnectionsPerCaller: 0}\n" + base).contains("gateway.maxConnectionsPerCaller: expected a whole number from 1"))
+        #expect(error("gateway: {uid: 990, requestHeaderTimeout: 500ms}\n" + base).contains("gateway.requestHeaderTimeout: expected from 1s to 10m"))
+        #expect(error("gateway: {uid: 990, idleTimeout: forever}\n" + base).contains("gateway.idleTimeout: expected a duration"))
+        #expect(error("gateway: {uid: 990, minRequestBodyRate: fast}\n" + base).contains("gateway.minRequestBodyRate: expected a size"))
     }
 
     @Test func defaultsApplyWhenOptionalFieldsAreAbsent() throws {

@@ -78,6 +78,7 @@ struct ProxyForwardingTests {
     }
 
     static func withRig<T>(recorder custom: (any ProxyRecorder)? = nil, policy: Policy = Policy(defaultEffect: .allow),
+                           limits: ClientLimits = ClientLimits(), maxRequestBodyBytes: Int = 3 * 1024 * 1024,
                            _ body: (Rig) async throws -> T) async throws -> T {
         let sandbox = try await SandboxCluster.start(in: nil, listen: "127.0.0.1:0", logIntervalMilliseconds: 100)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
@@ -90,7 +91,8 @@ struct ProxyForwardingTests {
                                           trustRoots: try NIOSSLCertificate.fromPEMFile(sandbox.caCertificatePath),
                                           credential: .bearerToken(admin))
             let configuration = ProxyConfiguration(port: 15443, listenAddresses: [.v4(127, 0, 0, 1)], clusters: [cluster],
-                                                   upstreamConnectTimeout: .seconds(2))
+                                                   maxRequestBodyBytes: maxRequestBodyBytes, upstreamConnectTimeout: .seconds(2),
+                                                   limits: limits)
             let recorder = InMemoryProxyRecorder()
             let services = try ProxyServices(configuration: configuration, authenticator: FakeAuthenticator(),
                                              servingContexts: NoTLS(), recorder: custom ?? recorder,
@@ -101,12 +103,10 @@ struct ProxyForwardingTests {
             let channel = try await ServerBootstrap(group: group)
                 .childChannelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
-                        let sync = channel.pipeline.syncOperations
-                        try sync.addHandler(ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes)),
-                                            name: ProxyHandlerNames.decoder)
-                        try sync.addHandler(HTTPResponseEncoder(), name: ProxyHandlerNames.encoder)
-                        try sync.addHandler(ProxyRequestHandler(services: services, connection: connection, eventLoop: channel.eventLoop),
-                                            name: ProxyHandlerNames.proxy)
+                        try ProxyPipeline.addHTTPHandlers(to: channel.pipeline.syncOperations, limits: configuration.limits) { progress in
+                            ProxyRequestHandler(services: services, connection: connection, eventLoop: channel.eventLoop,
+                                                headProgress: progress)
+                        }
                     }
                 }
                 .bind(host: "127.0.0.1", port: 0).get()

@@ -77,33 +77,57 @@ struct TLSHandshakeTests {
         }
     }
 
-    @Test("a client asking for a name that is not configured fails verification: the SNI is never copied into the certificate")
-    func unconfiguredNameFails() async throws {
+    @Test("a client asking for a host name the configuration does not list gets a leaf for it, the IP and the configured names",
+          arguments: ["127.0.0.1", "::1"])
+    func requestedNameVerifies(host: String) async throws {
+        let gateway = try Gateway()
+        defer { gateway.directory.remove() }
+        try await TLSTestServer.with(host: host, context: try gateway.context(for: host)) { server in
+            let python = try await PythonTLSClient.connect(host: host, port: server.port, caFile: gateway.caFile,
+                                                           serverHostname: "API.Example.Test")
+            #expect(python.ok, "\(python)")
+            #expect(python.subjectAltName?.contains(["DNS", "api.example.test"]) == true, "\(python)")
+
+            let address = host.contains(":") ? "[\(host)]" : host
+            let curl = try await Curl.get("https://api.example.test:\(server.port)/version", caFile: gateway.caFile,
+                                          resolve: "api.example.test:\(server.port):\(address)")
+            #expect(curl.status.isSuccess, "\(curl)")
+
+            let leaf = try await Self.servedLeafSANs(port: server.port, host: host, serverName: "api.example.test", in: gateway)
+            #expect(leaf.contains("DNS:api.example.test"), "\(leaf)")
+            #expect(leaf.contains("DNS:\(Self.serverName)"), "\(leaf)")
+            #expect(leaf.contains(host == "::1" ? "IP Address:0:0:0:0:0:0:0:1" : "IP Address:127.0.0.1"), "\(leaf)")
+            // A configured name and no SNI keep the destination's own leaf: no requested name was minted for them.
+            _ = try await PythonTLSClient.connect(host: host, port: server.port, caFile: gateway.caFile, serverHostname: Self.serverName)
+            _ = try await PythonTLSClient.connect(host: host, port: server.port, caFile: gateway.caFile)
+            #expect(gateway.store.requestedNameCount == 1)
+        }
+    }
+
+    @Test("a server name that is not a host name is never put in a certificate, and the client fails verification",
+          arguments: ["*.example.test", "bad_name.example", "10.0.0.1.", "x..example"])
+    func invalidRequestedNameFails(name: String) async throws {
         let gateway = try Gateway()
         defer { gateway.directory.remove() }
         try await TLSTestServer.with(host: "127.0.0.1", context: try gateway.context(for: "127.0.0.1")) { server in
-            let python = try await PythonTLSClient.connect(host: "127.0.0.1", port: server.port, caFile: gateway.caFile,
-                                                           serverHostname: "evil.example")
-            #expect(!python.ok)
-            #expect(python.verifyError == true, "\(python)")
-            #expect(python.error?.contains("Hostname mismatch") == true, "\(python)")
-
             let openssl = try await OpenSSL.connect(host: "127.0.0.1", port: server.port, caFile: gateway.caFile,
-                                                    serverName: "evil.example")
-            #expect(!openssl.status.isSuccess)
-            #expect(openssl.output.contains("hostname mismatch"), "\(openssl)")
-
-            // Without verification, look at what was served to that SNI: no evil.example in it.
-            let shown = try await OpenSSL.run(["s_client", "-connect", "127.0.0.1:\(server.port)", "-servername", "evil.example",
-                                               "-showcerts"])
-            #expect(shown.standardOutput.contains("BEGIN CERTIFICATE"), "\(shown)")
-            let leafPEM = try #require(Self.firstCertificate(in: shown.standardOutput))
-            let leafFile = try gateway.directory.write(leafPEM, to: "served-leaf.pem")
-            let text = try await OpenSSL.check(["x509", "-in", leafFile, "-noout", "-ext", "subjectAltName"])
-            #expect(!text.standardOutput.contains("evil.example"), "\(text)")
-            #expect(text.standardOutput.contains("IP Address:127.0.0.1"), "\(text)")
-            #expect(text.standardOutput.contains("DNS:\(Self.serverName)"), "\(text)")
+                                                    serverName: name)
+            #expect(!openssl.status.isSuccess, "\(openssl)")
+            let leaf = try await Self.servedLeafSANs(port: server.port, host: "127.0.0.1", serverName: name, in: gateway)
+            #expect(leaf.contains("IP Address:127.0.0.1"), "\(leaf)")
+            #expect(leaf.contains("DNS:\(Self.serverName)"), "\(leaf)")
+            #expect(!leaf.contains(name.trimmingCharacters(in: CharacterSet(charactersIn: ".*"))), "\(leaf)")
+            #expect(gateway.store.requestedNameCount == 0)
         }
+    }
+
+    /// The subjectAltName text of the leaf served to `serverName`, read without verification.
+    static func servedLeafSANs(port: Int, host: String, serverName: String, in gateway: Gateway) async throws -> String {
+        let address = host.contains(":") ? "[\(host)]" : host
+        let shown = try await OpenSSL.run(["s_client", "-connect", "\(address):\(port)", "-servername", serverName, "-showcerts"])
+        let leafPEM = try #require(Self.firstCertificate(in: shown.standardOutput), "\(shown)")
+        let leafFile = try gateway.directory.write(leafPEM, to: "served-leaf-\(UUID().uuidString).pem")
+        return try await OpenSSL.check(["x509", "-in", leafFile, "-noout", "-ext", "subjectAltName"]).standardOutput
     }
 
     @Test("a client that trusts another CA fails verification")

@@ -85,7 +85,8 @@ struct TLSIntermediateCATests {
     }
 
     /// kubectl 1.32 against a server on 127.0.0.1 presenting the store's context: by IP, by a configured
-    /// name (tls-server-name), and the two failures (an unconfigured name, another root).
+    /// name (tls-server-name), by a host name the configuration does not list (served too), and the two
+    /// failures (a name that is not a host name, another root).
     static func checkKubectl(store: ServingCertificateStore, rootFile: String, directory: TemporaryDirectory) async throws {
         let context = try store.sslContext(destination: IPAddress("127.0.0.1")!, serverNames: [serverName])
         try await TLSTestServer.with(host: "127.0.0.1", context: context) { server in
@@ -99,8 +100,13 @@ struct TLSIntermediateCATests {
             let named = try await runKubectl(kubeconfig: byName, ["get", "--raw", "/version"])
             #expect(named.status.isSuccess, "\(named)")
 
+            let unlisted = try KubectlConfig.write(to: directory, name: "unlisted-name.kubeconfig", server: server.url,
+                                                   caFile: rootFile, serverName: "not-configured.example")
+            let served = try await runKubectl(kubeconfig: unlisted, ["get", "--raw", "/version"])
+            #expect(served.status.isSuccess, "\(served)")
+
             let wrongName = try KubectlConfig.write(to: directory, name: "wrong-name.kubeconfig", server: server.url,
-                                                    caFile: rootFile, serverName: "not-configured.example")
+                                                    caFile: rootFile, serverName: "not_a_host.example")
             let refused = try await runKubectl(kubeconfig: wrongName, ["get", "--raw", "/version"])
             #expect(!refused.status.isSuccess, "\(refused)")
             #expect(refused.standardError.contains("x509: certificate is valid for"), "\(refused)")

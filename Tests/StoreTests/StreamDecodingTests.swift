@@ -19,6 +19,13 @@ import Testing
         }
     }
 
+    @Test func whitespaceInsideAnEventDoesNotEndIt() {
+        let events = ["{\"type\": \"ADDED\",\n \"object\": {\"a\": [1, 2]}}", "42", "{ }"]
+        var splitter = JSONEventSplitter(maxEventBytes: 1000)
+        let pieces = splitter.feed([UInt8](events.joined(separator: " \r\n\t")  + "\n")) + splitter.finish()
+        #expect(pieces == events.map { .event([UInt8]($0)) })
+    }
+
     @Test func anOversizedWatchEventIsCutAndTheNextOneStillComesOut() {
         var splitter = JSONEventSplitter(maxEventBytes: 10)
         let pieces = splitter.feed([UInt8]("{\"long\":\"0123456789abcdef\"}{\"x\":1}"))

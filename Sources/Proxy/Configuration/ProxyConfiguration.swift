@@ -18,10 +18,13 @@ public struct ProxyConfiguration: Sendable {
     public var maxHeldResponseBytes: Int
     /// How long connecting to an API server may take before the request gets a 503.
     public var upstreamConnectTimeout: Duration
+    /// What one client may take: header size, timeouts, body rate, connections per caller.
+    public var limits: ClientLimits
 
     public init(port: UInt16, listenAddresses: [IPAddress], clusters: [ClusterUpstream], tokenHeader: String = "Authorization",
                 maxRequestBodyBytes: Int = 3 * 1024 * 1024, recordedBodyLimit: Int = 64 * 1024,
-                maxHeldResponseBytes: Int = 8 * 1024 * 1024, upstreamConnectTimeout: Duration = .seconds(10)) {
+                maxHeldResponseBytes: Int = 8 * 1024 * 1024, upstreamConnectTimeout: Duration = .seconds(10),
+                limits: ClientLimits = ClientLimits()) {
         self.port = port
         self.listenAddresses = listenAddresses
         self.clusters = clusters
@@ -30,6 +33,7 @@ public struct ProxyConfiguration: Sendable {
         self.recordedBodyLimit = recordedBodyLimit
         self.maxHeldResponseBytes = maxHeldResponseBytes
         self.upstreamConnectTimeout = upstreamConnectTimeout
+        self.limits = limits
     }
 
     /// The cluster an original destination belongs to.

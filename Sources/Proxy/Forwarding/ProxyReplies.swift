@@ -67,6 +67,4 @@ enum ProxyReplies {
         Status(message: message, reason: "Forbidden",
                details: StatusDetails(name: info.name.isEmpty ? nil : info.name, group: info.apiGroup, kind: info.resource), code: 403)
     }
-
-    static let bodyTooLarge = Status.requestEntityTooLarge("limit is 3145728")
 }

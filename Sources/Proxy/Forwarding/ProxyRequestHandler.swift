@@ -15,7 +15,7 @@ final class ProxyRequestHandler: ChannelInboundHandler, RemovableChannelHandler 
 
     enum State {
         case idle
-        case receiving(HTTPRequestHead, ByteBuffer, tooLarge: Bool)
+        case receiving(HTTPRequestHead, ByteBuffer)
         /// Authenticating, recording or connecting: the response has not started.
         case preparing(Exchange)
         /// Recorded and held until a reviewer decides (``ReviewQueue``).
@@ -26,6 +26,11 @@ final class ProxyRequestHandler: ChannelInboundHandler, RemovableChannelHandler 
         /// The upstream response ended; it is delivered once its record is committed.
         case committing(Exchange)
         case upgraded
+        /// The gateway answers the request itself before it ended (``ClientFault``): the rest of it
+        /// is ignored, and the connection closes after the answer.
+        case refusing(Exchange)
+        /// The last answer is being written; input is ignored until the connection closes.
+        case closing
         case closed
     }
 
@@ -44,13 +49,16 @@ final class ProxyRequestHandler: ChannelInboundHandler, RemovableChannelHandler 
     let services: ProxyServices
     let connection: ConnectionContext
     let eventLoop: any EventLoop
+    /// The bytes of the head being read, for the record of a request the decoder cannot parse.
+    let headProgress: RequestHeadProgress
     var state = State.idle
     var context: ChannelHandlerContext?
 
-    init(services: ProxyServices, connection: ConnectionContext, eventLoop: any EventLoop) {
+    init(services: ProxyServices, connection: ConnectionContext, eventLoop: any EventLoop, headProgress: RequestHeadProgress) {
         self.services = services
         self.connection = connection
         self.eventLoop = eventLoop
+        self.headProgress = headProgress
     }
 
     func handlerAdded(context: ChannelHandlerContext) { self.context = context }
@@ -60,22 +68,31 @@ final class ProxyRequestHandler: ChannelInboundHandler, RemovableChannelHandler 
     // MARK: Requests
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        let limit = services.configuration.maxRequestBodyBytes
         switch (unwrapInboundIn(data), state) {
         case (.head(let head), .idle):
-            state = .receiving(head, context.channel.allocator.buffer(capacity: 0), tooLarge: false)
-        case (.body(var chunk), .receiving(let head, var body, let tooLarge)):
-            let over = tooLarge || body.readableBytes + chunk.readableBytes > services.configuration.maxRequestBodyBytes
-            if !over { body.writeBuffer(&chunk) }
-            state = .receiving(head, over ? context.channel.allocator.buffer(capacity: 0) : body, tooLarge: over)
-        case (.end, .receiving(let head, let body, let tooLarge)):
-            handle(head: head, body: body, tooLarge: tooLarge, context: context)
+            state = .receiving(head, context.channel.allocator.buffer(capacity: 0))
+            // Answered at once, as kube-apiserver's handler does on reading past its limit.
+            if let declared = head.headers.first(name: "content-length").flatMap(Int.init), declared > limit {
+                refuse(.bodyTooLarge(limit: limit, declared: declared), context: context)
+            }
+        case (.body(var chunk), .receiving(let head, var body)):
+            guard body.readableBytes + chunk.readableBytes <= limit else {
+                return refuse(.bodyTooLarge(limit: limit, declared: nil), context: context)
+            }
+            body.writeBuffer(&chunk)
+            state = .receiving(head, body)
+        case (.end, .receiving(let head, let body)):
+            handle(head: head, body: body, context: context)
+        case (_, .refusing), (_, .closing):
+            break
         default:
             // A request part out of order: HTTP/1.1 pipelining or a protocol error. Close.
             close(context)
         }
     }
 
-    func handle(head: HTTPRequestHead, body: ByteBuffer, tooLarge: Bool, context: ChannelHandlerContext) {
+    func handle(head: HTTPRequestHead, body: ByteBuffer, context: ChannelHandlerContext) {
         let exchange = Exchange(id: services.ids.request(), head: head, keepAlive: head.isKeepAlive)
         state = .preparing(exchange)
         let target = RequestTarget(head.uri)
@@ -87,10 +104,6 @@ final class ProxyRequestHandler: ChannelInboundHandler, RemovableChannelHandler 
                           status: Status.internalError("failed to create RequestInfo: \(error.message)"), reason: error.message)
         }
         let tokenHeader = services.configuration.tokenHeader
-        if tooLarge {
-            return reject(exchange, record(exchange, info: info, target: target, identity: nil, body: body),
-                          status: ProxyReplies.bodyTooLarge, reason: "request body over the limit")
-        }
         guard let token = UpstreamRequestBuilder.token(in: head.headers, header: tokenHeader) else {
             let (status, reason) = ProxyReplies.missingToken(header: tokenHeader)
             return reject(exchange, record(exchange, info: info, target: target, identity: nil, body: body), status: status, reason: reason)
@@ -124,13 +137,13 @@ final class ProxyRequestHandler: ChannelInboundHandler, RemovableChannelHandler 
 
     /// Records the request and returns the future of its durability.
     func record(_ exchange: Exchange, info: RequestInfo, target: RequestTarget, identity: VerifiedIdentity?,
-                body: ByteBuffer, decision: PolicyDecision? = nil) -> EventLoopFuture<Void> {
+                body: ByteBuffer, decision: PolicyDecision? = nil, intent: String? = nil) -> EventLoopFuture<Void> {
         let limit = services.configuration.recordedBodyLimit
         let bytes = Array(body.readableBytesView.prefix(limit))
         let objectName = (try? JSONParser.parse(bytes))?[path: "metadata", "name"]?.stringValue
         var record = RequestRecord(
             id: exchange.id, connection: connection.id, time: ProxyClock.now(), method: exchange.head.method.rawValue,
-            uri: exchange.head.uri, info: info, intent: Intent.describe(info, query: target.query, objectName: objectName),
+            uri: exchange.head.uri, info: info, intent: intent ?? Intent.describe(info, query: target.query, objectName: objectName),
             auditID: auditID(exchange), userAgent: exchange.head.headers.first(name: "user-agent") ?? "", identity: identity,
             headers: UpstreamRequestBuilder.redactedHeaders(exchange.head.headers, tokenHeader: services.configuration.tokenHeader),
             body: bytes, bodyTruncated: body.readableBytes > limit)
@@ -173,10 +186,10 @@ final class ProxyRequestHandler: ChannelInboundHandler, RemovableChannelHandler 
     func finishResponse(_ exchange: Exchange, context: ChannelHandlerContext) {
         let keepAlive = exchange.keepAlive
         let channel = context.channel
+        state = keepAlive ? .idle : .closing
         context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in
             if !keepAlive { channel.close(promise: nil) }
         }
-        state = .idle
     }
 
     // MARK: Deciding
@@ -267,7 +280,13 @@ final class ProxyRequestHandler: ChannelInboundHandler, RemovableChannelHandler 
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         services.logger.debug("connection error", metadata: ["connection": "\(connection.id)", "error": "\(error)"])
-        close(context)
+        switch state {
+        case .refusing, .closing:
+            // The answer being written closes the connection once it is out; a broken connection closes itself.
+            break
+        default:
+            close(context)
+        }
     }
 
     func close(_ context: ChannelHandlerContext) {

@@ -21,12 +21,14 @@ enum RawRelay {
         }
     }
 
-    /// Adds the relay last, then takes the HTTP handlers out; the decoder goes last so whatever it
-    /// had read past the upgrade is forwarded to the relay.
+    /// Adds the relay last, then takes the HTTP handlers out (an upstream connection has no probe or
+    /// timeouts; removing a name it lacks does nothing); the decoder goes last but for the probe
+    /// before it, so whatever it had read past the upgrade is forwarded to the relay.
     private static func replaceHTTP(in channel: any Channel, with relay: RawRelayHandler) throws {
         let pipeline = channel.pipeline.syncOperations
         try pipeline.addHandler(relay)
-        for name in [ProxyHandlerNames.proxy, ProxyHandlerNames.encoder, ProxyHandlerNames.decoder] {
+        for name in [ProxyHandlerNames.proxy, ProxyHandlerNames.timeouts, ProxyHandlerNames.encoder, ProxyHandlerNames.decoder,
+                     ProxyHandlerNames.probe] {
             pipeline.removeHandler(name: name, promise: nil)
         }
     }

@@ -17,7 +17,9 @@ enum UpstreamConnector {
             return eventLoop.makeFailedFuture(error)
         }
         let serverName = cluster.serverNames.first { IPAddress($0) == nil }
-        let handler = UpstreamResponseHandler()
+        // The channel is created on `eventLoop` (the bootstrap's only loop), so its initializer and
+        // the connect future's callbacks run there too: the handler never leaves the loop.
+        let handler = NIOLoopBound(UpstreamResponseHandler(), eventLoop: eventLoop)
         let timeout = services.configuration.upstreamConnectTimeout
         let bootstrap = ClientBootstrap(group: eventLoop)
             .connectTimeout(.nanoseconds(Int64(timeout.components.seconds) * 1_000_000_000 + timeout.components.attoseconds / 1_000_000_000))
@@ -29,7 +31,7 @@ enum UpstreamConnector {
                     try sync.addHandler(HTTPRequestEncoder(), name: ProxyHandlerNames.encoder)
                     try sync.addHandler(ByteToMessageHandler(HTTPResponseDecoder(leftOverBytesStrategy: .forwardBytes)),
                                         name: ProxyHandlerNames.decoder)
-                    try sync.addHandler(handler, name: ProxyHandlerNames.proxy)
+                    try sync.addHandler(handler.value, name: ProxyHandlerNames.proxy)
                 }
             }
         let address: SocketAddress
@@ -39,7 +41,7 @@ enum UpstreamConnector {
             return eventLoop.makeFailedFuture(error)
         }
         return bootstrap.connect(to: address).map { channel in
-            UpstreamConnection(channel: channel, handler: handler, key: key)
+            UpstreamConnection(channel: channel, handler: handler.value, key: key)
         }
     }
 }

@@ -12,7 +12,7 @@ import NIOSSL
 final class ConnectionGate: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
 
-    private let services: ProxyServices
+    let services: ProxyServices
 
     init(services: ProxyServices) {
         self.services = services
@@ -31,6 +31,12 @@ final class ConnectionGate: ChannelInboundHandler, RemovableChannelHandler {
             return
         }
         let caller = attribute(peer: peer, destination: destination, local: context.localAddress.flatMap(SocketEndpoint.init))
+        let key = CallerKey(caller, peer: peer.address)
+        let open = services.connections.open(key)
+        context.channel.closeFuture.whenComplete { [services] _ in services.connections.close(key) }
+        if open > services.configuration.limits.maxConnectionsPerCaller {
+            return refuseOverCap(context: context, peer: peer, destination: destination, caller: caller, key: key, open: open)
+        }
         let connection = ConnectionContext(id: services.ids.connection(), cluster: cluster, destination: destination,
                                            peer: peer, caller: caller)
         _ = services.recorder.record(.connectionOpened(ConnectionOpened(
@@ -54,13 +60,14 @@ final class ConnectionGate: ChannelInboundHandler, RemovableChannelHandler {
         return services.attribution?.local(flow: flow) ?? Caller(sourceAddress: peer.address)
     }
 
-    private func refuse(context: ChannelHandlerContext, peer: SocketEndpoint?,
-                        lookup: Result<(address: IPAddress, port: UInt16), OriginalDestinationError>, reason: String) {
+    func refuse(context: ChannelHandlerContext, peer: SocketEndpoint?,
+                        lookup: Result<(address: IPAddress, port: UInt16), OriginalDestinationError>, reason: String,
+                        caller: Caller? = nil) {
         var original: (IPAddress, UInt16)?
         if case .success(let value) = lookup { original = value }
         let refused = RefusedConnection(
             time: ProxyClock.now(), peer: peer?.address ?? IPAddress.v4(0, 0, 0, 0), peerPort: peer?.port ?? 0,
-            originalDestination: original?.0, originalPort: original?.1, caller: Caller(sourceAddress: peer?.address),
+            originalDestination: original?.0, originalPort: original?.1, caller: caller ?? Caller(sourceAddress: peer?.address),
             reason: reason)
         _ = services.recorder.record(.connectionRefused(refused), on: context.eventLoop)
         services.logger.warning("refused a connection", metadata: ["peer": "\(peer.map(\.description) ?? "?")", "reason": "\(reason)"])
@@ -68,17 +75,20 @@ final class ConnectionGate: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     private func installProxy(context: ChannelHandlerContext, connection: ConnectionContext) throws {
-        let tls = try services.servingContexts.sslContext(destination: connection.destination.address,
-                                                          serverNames: connection.cluster.serverNames)
+        let (services, eventLoop) = (self.services, context.eventLoop)
+        try installHTTP(context: context, destination: connection.destination, cluster: connection.cluster) { progress in
+            ProxyRequestHandler(services: services, connection: connection, eventLoop: eventLoop, headProgress: progress)
+        }
+    }
+
+    /// Replaces the gate with TLS (a certificate minted for the destination) and the HTTP handlers,
+    /// `last` at the end (see ``ProxyPipeline``).
+    func installHTTP(context: ChannelHandlerContext, destination: SocketEndpoint, cluster: ClusterUpstream,
+                     last: (RequestHeadProgress) -> any ChannelHandler) throws {
+        let tls = try services.servingContexts.sslContext(destination: destination.address, serverNames: cluster.serverNames)
         let pipeline = context.pipeline.syncOperations
-        try pipeline.addHandler(NIOSSLServerHandler(context: tls), position: .after(self))
-        let sslHandler = try pipeline.handler(type: NIOSSLServerHandler.self)
-        let decoder = ByteToMessageHandler(HTTPRequestDecoder(leftOverBytesStrategy: .forwardBytes))
-        try pipeline.addHandler(decoder, name: ProxyHandlerNames.decoder, position: .after(sslHandler))
-        try pipeline.addHandler(HTTPResponseEncoder(), name: ProxyHandlerNames.encoder, position: .after(decoder))
-        let encoder = try pipeline.handler(type: HTTPResponseEncoder.self)
-        try pipeline.addHandler(ProxyRequestHandler(services: services, connection: connection, eventLoop: context.eventLoop), name: ProxyHandlerNames.proxy,
-                                position: .after(encoder))
+        try pipeline.addHandler(NIOSSLServerHandler(context: tls))
+        try ProxyPipeline.addHTTPHandlers(to: pipeline, limits: services.configuration.limits, last: last)
         pipeline.removeHandler(self, promise: nil)
     }
 
@@ -89,8 +99,10 @@ final class ConnectionGate: ChannelInboundHandler, RemovableChannelHandler {
 
 /// Names of the handlers swapped out when a connection is upgraded to a raw stream.
 enum ProxyHandlerNames {
+    static let probe = "portcullis.request-bytes"
     static let decoder = "portcullis.http-decoder"
     static let encoder = "portcullis.http-encoder"
+    static let timeouts = "portcullis.request-timeouts"
     static let proxy = "portcullis.proxy"
 }
 

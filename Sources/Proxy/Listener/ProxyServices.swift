@@ -18,6 +18,8 @@ public struct ProxyServices: Sendable {
     public var logger: Logger
     let ids: IdentifierSource
     let pools: UpstreamPools
+    /// Open connections per caller, for ``ClientLimits/maxConnectionsPerCaller``.
+    let connections: CallerConnectionCounter
 
     public init(configuration: ProxyConfiguration, authenticator: any TokenAuthenticator, servingContexts: any ServingContextSource,
                 recorder: any ProxyRecorder, policy: AccessPolicy, reviews: ReviewQueue = ReviewQueue(), attribution: CallerAttribution?, logger: Logger) throws(RedirectAdmission.ConfigurationError) {
@@ -33,6 +35,7 @@ public struct ProxyServices: Sendable {
                                                gatewayAddresses: configuration.listenAddresses, gatewayPort: configuration.port)
         self.ids = IdentifierSource()
         self.pools = UpstreamPools()
+        self.connections = CallerConnectionCounter()
     }
 }
 

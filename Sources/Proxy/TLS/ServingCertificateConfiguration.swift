@@ -12,13 +12,17 @@ public struct ServingCertificateConfiguration: Sendable, Equatable {
     public var backdating: TimeInterval
     /// The most (destination, names) contexts kept; beyond it, the oldest are dropped. Default: 256.
     public var maximumCachedContexts: Int
+    /// The most leaves kept for host names clients asked for (SNI) that the configuration does not
+    /// list; beyond it, the oldest are dropped. Default: 256.
+    public var maximumRequestedNames: Int
 
     public init(lifetime: TimeInterval = 3 * 86_400, renewalFraction: Double = 1.0 / 3.0,
-                backdating: TimeInterval = 300, maximumCachedContexts: Int = 256) {
+                backdating: TimeInterval = 300, maximumCachedContexts: Int = 256, maximumRequestedNames: Int = 256) {
         self.lifetime = lifetime
         self.renewalFraction = renewalFraction
         self.backdating = backdating
         self.maximumCachedContexts = maximumCachedContexts
+        self.maximumRequestedNames = maximumRequestedNames
     }
 
     /// Throws when a value makes no sense: a lifetime of a minute or less, a renewal fraction outside
@@ -33,8 +37,9 @@ public struct ServingCertificateConfiguration: Sendable, Equatable {
         guard backdating >= 0 else {
             throw TLSCertificateError(.minting, "the backdating must not be negative (got \(backdating) s)")
         }
-        guard maximumCachedContexts > 0 else {
-            throw TLSCertificateError(.minting, "the context cache must hold at least one entry (got \(maximumCachedContexts))")
+        guard maximumCachedContexts > 0, maximumRequestedNames > 0 else {
+            throw TLSCertificateError(.minting, "the certificate caches must hold at least one entry "
+                                      + "(got \(maximumCachedContexts) contexts, \(maximumRequestedNames) requested names)")
         }
     }
 }

@@ -8,7 +8,8 @@ import X509
 /// Mints a serving certificate for one destination and wraps it in a server-side TLS context.
 ///
 /// The leaf: a fresh P-256 key (never the CA key); subject O=Portcullis gateway, CN=<destination>;
-/// SANs = the destination IP first, then the configured names; basicConstraints CA:FALSE and keyUsage
+/// SANs = the destination IP first, then the configured names (and the name a client asked for, when
+/// ``RequestedNameCertificates`` mints for it); basicConstraints CA:FALSE and keyUsage
 /// digitalSignature (both critical); extendedKeyUsage serverAuth; authorityKeyIdentifier = the CA's
 /// subject key identifier (Go's crypto/x509 matches issuers by it); no subject key identifier (as
 /// mitmproxy, for SChannel). Validity: from `now - backdating` to `now + lifetime`, both clamped to the
@@ -29,8 +30,8 @@ struct ServingCertificateMinter: Sendable {
         }
     }
 
-    /// The leaf and its context for `destination` and `names` (which must not repeat the destination).
-    func mint(destination: IPAddress, names: [ServingName], now: Date) throws(TLSCertificateError) -> ServingCertificate {
+    /// A leaf for `destination` and `names` (which must not repeat the destination), with its key.
+    func mintLeaf(destination: IPAddress, names: [ServingName], now: Date) throws(TLSCertificateError) -> MintedLeaf {
         let ca = authority.certificate
         guard now >= ca.notValidBefore, now <= ca.notValidAfter else {
             throw TLSCertificateError(.notValidNow,
@@ -40,12 +41,28 @@ struct ServingCertificateMinter: Sendable {
         let sans = [ServingName(destination)] + names
         let key = P256.Signing.PrivateKey()
         let leaf = try makeLeaf(destination: destination, sans: sans, key: key, now: now)
-        let context = try makeContext(leaf: leaf, key: key, destination: destination)
+        let served: NIOSSLCertificate, privateKey: NIOSSLPrivateKey
+        do {
+            served = try NIOSSLCertificate(bytes: try Self.der(leaf), format: .der)
+            privateKey = try NIOSSLPrivateKey(bytes: Array(key.derRepresentation), format: .der)
+        } catch {
+            throw TLSCertificateError(.minting, "cannot prepare the serving certificate for \(destination) for TLS: \(error)")
+        }
         // Whole seconds: certificate times have no fractions either.
         let lifetime = min(now.addingTimeInterval(configuration.lifetime), ca.notValidAfter).timeIntervalSince(now)
         let untilRenewal = (lifetime * (1 - configuration.renewalFraction)).rounded()
-        return ServingCertificate(context: context, leaf: leaf, chain: [leaf] + authority.chain, names: sans,
-                                  mintedAt: now, renewalDate: now.addingTimeInterval(untilRenewal))
+        return MintedLeaf(leaf: leaf, chain: [leaf] + authority.chain, servedChain: [served] + servedAbove, key: privateKey,
+                          names: sans, mintedAt: now, renewalDate: now.addingTimeInterval(untilRenewal))
+    }
+
+    /// The leaf and its context for `destination` and `names` (which must not repeat the destination).
+    /// `serverNameCallback`, when given, may present another leaf for the name a client asks for.
+    func mint(destination: IPAddress, names: [ServingName], now: Date,
+              serverNameCallback: NIOSSLContextCallback? = nil) throws(TLSCertificateError) -> ServingCertificate {
+        let minted = try mintLeaf(destination: destination, names: names, now: now)
+        let context = try makeContext(minted, destination: destination, serverNameCallback: serverNameCallback)
+        return ServingCertificate(context: context, leaf: minted.leaf, chain: minted.chain, names: minted.names,
+                                  mintedAt: minted.mintedAt, renewalDate: minted.renewalDate)
     }
 
     func makeLeaf(destination: IPAddress, sans: [ServingName], key: P256.Signing.PrivateKey,
@@ -76,16 +93,15 @@ struct ServingCertificateMinter: Sendable {
         }
     }
 
-    func makeContext(leaf: Certificate, key: P256.Signing.PrivateKey,
-                     destination: IPAddress) throws(TLSCertificateError) -> NIOSSLContext {
+    func makeContext(_ minted: MintedLeaf, destination: IPAddress,
+                     serverNameCallback: NIOSSLContextCallback?) throws(TLSCertificateError) -> NIOSSLContext {
         do {
-            let leafCertificate = try NIOSSLCertificate(bytes: try Self.der(leaf), format: .der)
-            let privateKey = try NIOSSLPrivateKey(bytes: Array(key.derRepresentation), format: .der)
             var configuration = TLSConfiguration.makeServerConfiguration(
-                certificateChain: ([leafCertificate] + servedAbove).map { .certificate($0) },
-                privateKey: .privateKey(privateKey))
+                certificateChain: minted.servedChain.map { .certificate($0) },
+                privateKey: .privateKey(minted.key))
             configuration.minimumTLSVersion = .tlsv12
             configuration.applicationProtocols = ["http/1.1"]
+            configuration.sslContextCallback = serverNameCallback
             return try NIOSSLContext(configuration: configuration)
         } catch {
             throw TLSCertificateError(.minting, "cannot create the TLS context for \(destination): \(error)")

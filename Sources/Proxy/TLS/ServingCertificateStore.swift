@@ -10,12 +10,12 @@ import Synchronization
 /// Use: at accept, after reading the original destination, install
 /// `NIOSSLServerHandler(context: try store.sslContext(destination: original, serverNames: cluster.serverNames))`.
 ///
-/// Why no `TLSConfiguration.sslContextCallback` (per-SNI context): the destination, known before the
-/// handshake, is what picks the context; the SNI never has to. The leaf already carries the destination
-/// IP (which IP-literal clients, who send no SNI, check) and every configured server name (which
-/// clients that dial by name send as SNI). A client whose SNI is not a configured name therefore gets a
-/// certificate without that name and fails verification, which is right: a name the client asks for is
-/// never copied into a certificate. A callback would also run without knowing the destination.
+/// The destination, known before the handshake, picks the context: its leaf carries the destination
+/// IP (which IP-literal clients, who send no SNI, check) and every configured server name. A client
+/// that asks (by SNI) for a host name the configuration does not list is presented, by the context's
+/// `sslContextCallback`, a leaf that also holds that name (``RequestedNameCertificates``: valid host
+/// names only, a bounded cache). Such contexts exist only for configured endpoints, so the gateway
+/// never mints for a connection it would not serve anyway.
 ///
 /// Invariants:
 /// - One cached ``ServingCertificate`` per (destination, set of names); a call returns the cached one
@@ -31,6 +31,7 @@ public final class ServingCertificateStore: Sendable {
     public let authority: GatewayCertificateAuthority
     public let configuration: ServingCertificateConfiguration
     private let minter: ServingCertificateMinter
+    private let requested: RequestedNameCertificates
     private let clock: @Sendable () -> Date
     private let logger: Logger
     private let cache = Mutex<[CacheKey: ServingCertificate]>([:])
@@ -47,7 +48,10 @@ public final class ServingCertificateStore: Sendable {
         try configuration.validate()
         self.authority = authority
         self.configuration = configuration
-        self.minter = try ServingCertificateMinter(authority: authority, configuration: configuration)
+        let minter = try ServingCertificateMinter(authority: authority, configuration: configuration)
+        self.minter = minter
+        self.requested = RequestedNameCertificates(minter: minter, limit: configuration.maximumRequestedNames, clock: clock,
+                                                   logger: logger)
         self.clock = clock
         self.logger = logger
     }
@@ -80,7 +84,8 @@ public final class ServingCertificateStore: Sendable {
         if let cached = cache.withLock({ $0[key] }), cached.isFresh(at: now) {
             return cached
         }
-        let minted = try minter.mint(destination: destination, names: key.names, now: now)
+        let minted = try minter.mint(destination: destination, names: key.names, now: now,
+                                     serverNameCallback: requested.callback(destination: destination, configured: key.names))
         let stored = cache.withLock { entries in
             if let raced = entries[key], raced.isFresh(at: now), raced.mintedAt >= minted.mintedAt {
                 return raced
@@ -101,6 +106,9 @@ public final class ServingCertificateStore: Sendable {
 
     /// How many contexts are cached.
     public var cachedCount: Int { cache.withLock { $0.count } }
+
+    /// How many leaves for requested server names (SNI) the configuration does not list are cached.
+    public var requestedNameCount: Int { requested.cachedCount }
 
     /// Drops stale entries, then the oldest ones, until at most `limit` remain.
     private static func evict(_ entries: inout [CacheKey: ServingCertificate], keeping limit: Int, now: Date) {

@@ -62,8 +62,10 @@ struct JSONEventSplitter {
                 case UInt8(ascii: "}"), UInt8(ascii: "]"):
                     depth -= 1
                     ends = depth <= 0
-                case 0x20, 0x0A, 0x0D, 0x09 where depth == 0:
-                    // The end of a bare top-level number or literal (not part of it).
+                case 0x20, 0x0A, 0x0D, 0x09:
+                    // Whitespace inside an object or array is part of the event; at the top level it
+                    // ends a bare number or literal (and is not part of it).
+                    guard depth == 0 else { break }
                     flushRun(through: index)
                     runStart = index
                     finishEvent(into: &pieces)

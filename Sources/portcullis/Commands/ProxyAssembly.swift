@@ -40,7 +40,8 @@ enum ProxyAssembly {
             listen.append(address)
         }
         let proxy = ProxyConfiguration(port: configuration.intercept.proxyPort, listenAddresses: listen, clusters: clusters,
-                                       tokenHeader: authentication.tokenHeader, recordedBodyLimit: configuration.store.bodyLimit)
+                                       tokenHeader: authentication.tokenHeader, recordedBodyLimit: configuration.store.bodyLimit,
+                                       limits: configuration.clientLimits)
         let attribution = try? CallerAttribution()
         if attribution == nil { logger.warning("sock_diag is unavailable: connections are recorded without their caller's uid") }
         do {

@@ -14,6 +14,8 @@ struct GatewayConfiguration {
     var stateDirectory = "/var/lib/portcullis"
     /// How often the tamper watch re-verifies the rules (and restores them on drift).
     var tamperInterval: Duration = .seconds(1)
+    /// What one client may take of the proxy (header size, timeouts, body rate, connections).
+    var clientLimits = ClientLimits()
     var tls: TLSSection?
     var authentication: AuthenticationConfiguration?
     var store = StoreSection()
@@ -42,8 +44,8 @@ struct GatewayConfiguration {
         guard let clustersNode = root["clusters"] else {
             throw ConfigurationError(file: path, line: nil, field: "clusters", message: "required section is missing")
         }
-        let gateway = try gatewayNode.mapping(allowed: ["uid", "proxyPort", "queue", "bridges", "iptablesBackend", "listenAddresses",
-                                                         "stateDirectory", "tamperInterval"])
+        let gateway = try gatewayNode.mapping(allowed: Set(["uid", "proxyPort", "queue", "bridges", "iptablesBackend", "listenAddresses",
+                                                             "stateDirectory", "tamperInterval"]).union(ClientLimits.fieldNames))
         guard let uidNode = gateway["uid"] else { throw gatewayNode.error("uid is required: the numeric uid the gateway runs as") }
         var intercept = InterceptConfiguration(gatewayUID: try uidNode.unsigned(UInt32.self, in: 1...UInt32.max), endpoints: [])
         if let port = gateway["proxyPort"] { intercept.proxyPort = try port.unsigned(UInt16.self, in: 1...UInt16.max) }
@@ -102,6 +104,7 @@ struct GatewayConfiguration {
                 throw v.error("expected from 100ms to 1h")
             }
         }
+        configuration.clientLimits = try ClientLimits.read(gateway: gateway)
         if let v = root["tls"] { configuration.tls = try TLSSection.read(v) }
         if let v = root["authentication"] { configuration.authentication = try AuthenticationConfiguration.read(v) }
         if let v = root["store"] { configuration.store = try StoreSection.read(v) }

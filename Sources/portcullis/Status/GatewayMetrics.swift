@@ -61,8 +61,8 @@ final class GatewayMetrics: Sendable {
         let now = Double(StoreClock.now().microseconds) / 1_000_000
         for key in s.authenticator.keyStatus {
             let labels = [("issuer", key.issuer)]
-            registry.makeGauge(name: "portcullis_jwks_keys", labels: labels).set(Double(key.keyCount))
-            if let fetched = key.fetchedAt { registry.makeGauge(name: "portcullis_jwks_age_seconds", labels: labels).set(now - fetched) }
+            registry.makeGauge(descriptor: Self.jwksKeys, labels: labels).set(Double(key.keyCount))
+            if let fetched = key.fetchedAt { registry.makeGauge(descriptor: Self.jwksAge, labels: labels).set(now - fetched) }
         }
         let policy = s.policy.status
         gauge("portcullis_policy_generation", policy.generation)
@@ -84,7 +84,7 @@ final class GatewayMetrics: Sendable {
     }
 
     private func gauge(_ name: String, _ value: Int) {
-        registry.makeGauge(name: name).set(Double(value))
+        registry.makeGauge(descriptor: Self.descriptor(name)).set(Double(value))
     }
 
     /// Adds to counter `name` what `total` grew by since the last scrape.
@@ -93,8 +93,41 @@ final class GatewayMetrics: Sendable {
             defer { seen[name] = max(seen[name] ?? 0, total) }
             return max(0, total - (seen[name] ?? 0))
         }
-        let counter = registry.makeCounter(name: name)
+        let counter = registry.makeCounter(descriptor: Self.descriptor(name))
         if delta > 0 { counter.increment(by: Int64(delta)) }
     }
 }
 
+extension GatewayMetrics {
+    static var jwksKeys: MetricNameDescriptor {
+        MetricNameDescriptor(metricName: "portcullis_jwks_keys", unitName: "", helpText: "Signing keys loaded from each issuer's JWKS.")
+    }
+
+    static var jwksAge: MetricNameDescriptor {
+        MetricNameDescriptor(metricName: "portcullis_jwks_age_seconds", unitName: "",
+                             helpText: "Seconds since each issuer's JWKS was fetched.")
+    }
+
+    /// The help text of each metric read from the modules' statistics at a scrape.
+    static let helpTexts: [String: String] = [
+        "portcullis_store_queue_depth": "Records waiting for the store's writer.",
+        "portcullis_store_backlog_depth": "Records kept in memory while the store cannot write.",
+        "portcullis_store_writable": "1 while the store writes, 0 while it cannot.",
+        "portcullis_store_rows_committed_total": "Rows committed to the recording.",
+        "portcullis_store_failed_commits_total": "Commits that failed.",
+        "portcullis_store_refused_records_total": "Records refused because the store could not take them.",
+        "portcullis_guard_attached": "1 while the fail-closed guard reads its netfilter queue.",
+        "portcullis_guard_packets_total": "Packets the guard dropped.",
+        "portcullis_guard_verdict_failures_total": "Verdicts the guard could not give.",
+        "portcullis_jwks_refreshes_total": "Fetches of the issuers' JWKS.",
+        "portcullis_policy_generation": "How many times the policy was loaded.",
+        "portcullis_policy_reload_failed": "1 when the last policy reload failed.",
+        "portcullis_reviews_pending": "Requests held for a reviewer.",
+        "portcullis_grants_active": "Grants in force.",
+    ]
+
+    /// `name` whole (its unit is already part of it), with its help text.
+    static func descriptor(_ name: String) -> MetricNameDescriptor {
+        MetricNameDescriptor(metricName: name, unitName: "", helpText: helpTexts[name] ?? "")
+    }
+}

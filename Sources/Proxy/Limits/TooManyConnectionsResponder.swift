@@ -1,0 +1,46 @@
+import Kube
+import NIOCore
+import NIOHTTP1
+
+/// Stands in for the request handler on a connection over its caller's cap: answers the first
+/// request with a 429 Status (`Retry-After: 1`, as kube-apiserver's max-in-flight filter does) and
+/// `Connection: close`, then closes. The connection was recorded as refused when it was accepted.
+final class TooManyConnectionsResponder: ChannelInboundHandler, RemovableChannelHandler {
+    typealias InboundIn = HTTPServerRequestPart
+    typealias OutboundOut = HTTPServerResponsePart
+
+    private let status: Status
+    private var answered = false
+
+    init(status: Status) {
+        self.status = status
+    }
+
+    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
+        guard case .head(let request) = unwrapInboundIn(data), !answered else { return }
+        answered = true
+        let body = status.jsonBytes()
+        var headers = HTTPHeaders()
+        headers.add(name: "Content-Type", value: "application/json")
+        headers.add(name: "Content-Length", value: String(body.count))
+        headers.add(name: "Retry-After", value: String(status.details?.retryAfterSeconds ?? 1))
+        headers.add(name: "Connection", value: "close")
+        let head = HTTPResponseHead(version: request.version, status: HTTPResponseStatus(statusCode: status.code), headers: headers)
+        context.write(wrapOutboundOut(.head(head)), promise: nil)
+        context.write(wrapOutboundOut(.body(.byteBuffer(context.channel.allocator.buffer(bytes: body)))), promise: nil)
+        let channel = context.channel
+        context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in channel.close(promise: nil) }
+    }
+
+    func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        if event is ClientFault, !answered {
+            context.close(promise: nil)
+            return
+        }
+        context.fireUserInboundEventTriggered(event)
+    }
+
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        if !answered { context.close(promise: nil) }
+    }
+}
