@@ -120,11 +120,12 @@ import TestSupport
         #expect(FleetTestbed.hostName(0) == "runner-a" && FleetTestbed.hostName(25) == "runner-z" && FleetTestbed.hostName(26) == "runner-26")
     }
 
+    /// Over TCP, TLS only; the Unix socket (mode 0700 directory: root and postgres) takes SCRAM passwords.
     @Test func postgresAcceptsTLSOnly() {
         let rules = TextLines.lines(of: PostgresServerConfiguration.hostBasedAuthentication)
             .filter { !$0.hasPrefix("#") && !$0.isEmpty }
             .map { $0.split(separator: " ").joined(separator: " ") }
-        #expect(rules == ["local all all reject",
+        #expect(rules == ["local all all scram-sha-256",
                           "hostssl all +portcullis_cert_login 0.0.0.0/0 cert",
                           "hostssl all all 0.0.0.0/0 scram-sha-256",
                           "host all all all reject"])
