@@ -44,76 +44,76 @@ struct CentralFleetTests {
 
     @Test("a held request is listed centrally; a reviewer's approval there decides it here within 1 s, naming the reviewer's role")
     func reviewAcrossTheFleet() async throws {
-        try await CentralFixture.with { fixture in
-            let gatewayConfiguration = try fixture.configuration(user: "runner-a", hostName: "runner-a")
-            try await fixture.withClient(gatewayConfiguration) { client in
-                let gateway = try Gateway(fixture, client: PostgresClientBox(client: client), configuration: gatewayConfiguration)
-                defer { gateway.local.close() }
-                let task = Task { await gateway.fleet.run() }
-                defer { task.cancel() }
-                let approved = try gateway.hold(7)
-                let denied = try gateway.hold(8)
-                let storeID = gateway.local.recorder.storeRequestID(RequestID(7))
-                try await fixture.withClient(try fixture.configuration(user: "alice", hostName: "reviewer")) { reviewer in
-                    try await CentralShippingTests.until { (try? fixture.superuserRows("SELECT count(*) FROM portcullis.held_requests")) == ["2"] }
-                    let pending = try await CentralReviews.pending(host: nil, client: reviewer, logger: CentralFixture.quietLogger)
-                    #expect(pending.map(\.reference) == ["runner-a/r\(storeID)", "runner-a/r\(storeID + 1)"])
-                    #expect(pending.first?.intent == "delete pod web-7 in demo" && pending.first?.rule == "deletes-need-review")
-                    let clock = ContinuousClock()
-                    let started = clock.now
-                    let decision = try await CentralReviews.decide(host: "runner-a", requestID: storeID, allow: true, reason: "looks fine",
-                                                                   client: reviewer, logger: CentralFixture.quietLogger)
-                    #expect(decision.reviewer == "alice")
-                    try await CentralShippingTests.until { gateway.verdicts.withLock { $0[approved] } != nil }
-                    #expect(clock.now - started < .seconds(1), "the decision arrived within 1 s")
-                    #expect(gateway.verdicts.withLock { $0[approved] } == .approved(by: .centralRole("alice"), reason: "looks fine"))
-                    _ = try await CentralReviews.decide(host: "runner-a", requestID: storeID + 1, allow: false, reason: "not today",
-                                                        client: reviewer, logger: CentralFixture.quietLogger)
-                    try await CentralShippingTests.until { gateway.verdicts.withLock { $0[denied] } != nil }
-                    #expect(gateway.verdicts.withLock { $0[denied] } == .denied(by: .centralRole("alice"), reason: "not today"))
-                    let left = try await CentralReviews.pending(host: "runner-a", client: reviewer, logger: CentralFixture.quietLogger)
-                    #expect(left.isEmpty)
-                }
+        try await Self.withGateway { fixture, gateway in
+            let approved = try gateway.hold(7)
+            let denied = try gateway.hold(8)
+            let storeID = gateway.local.recorder.storeRequestID(RequestID(7))
+            try await fixture.withClient(try fixture.configuration(user: "alice", hostName: "reviewer")) { reviewer in
+                try await CentralShippingTests.until { (try? fixture.superuserRows("SELECT count(*) FROM portcullis.held_requests")) == ["2"] }
+                let pending = try await CentralReviews.pending(host: nil, client: reviewer, logger: CentralFixture.quietLogger)
+                #expect(pending.map(\.reference) == ["runner-a/r\(storeID)", "runner-a/r\(storeID + 1)"])
+                #expect(pending.first?.intent == "delete pod web-7 in demo" && pending.first?.rule == "deletes-need-review")
+                let clock = ContinuousClock()
+                let started = clock.now
+                let decision = try await CentralReviews.decide(host: "runner-a", requestID: storeID, allow: true, reason: "looks fine",
+                                                               client: reviewer, logger: CentralFixture.quietLogger)
+                #expect(decision.reviewer == "alice")
+                try await CentralShippingTests.until { gateway.verdicts.withLock { $0[approved] } != nil }
+                #expect(clock.now - started < .seconds(1), "the decision arrived within 1 s")
+                #expect(gateway.verdicts.withLock { $0[approved] } == .approved(by: .centralRole("alice"), reason: "looks fine"))
+                _ = try await CentralReviews.decide(host: "runner-a", requestID: storeID + 1, allow: false, reason: "not today",
+                                                    client: reviewer, logger: CentralFixture.quietLogger)
+                try await CentralShippingTests.until { gateway.verdicts.withLock { $0[denied] } != nil }
+                #expect(gateway.verdicts.withLock { $0[denied] } == .denied(by: .centralRole("alice"), reason: "not today"))
+                let left = try await CentralReviews.pending(host: "runner-a", client: reviewer, logger: CentralFixture.quietLogger)
+                #expect(left.isEmpty)
             }
         }
     }
 
     @Test("a grant made centrally is recorded and in force here within 1 s; one for another host is not; a revocation ends it within 1 s")
     func grantsAcrossTheFleet() async throws {
+        try await Self.withGateway { fixture, gateway in
+            // Let it connect and listen before the grant, so the notification (not the poll) carries it.
+            try await CentralShippingTests.until { gateway.fleet.health.listening }
+            try await fixture.withClient(try fixture.configuration(user: "alice", hostName: "reviewer")) { reviewer in
+                func grant(for host: String?) async throws -> Grant {
+                    let request: JSONValue = ["subjectKind": "user", "subject": "oidc:agent-7", "verbs": ["delete"], "resources": ["pods"],
+                                              "namespaces": ["demo"], "reason": "clean up", "seconds": 600]
+                    let grant = try AdminService.grant(from: request, by: .centralRole("alice"), at: StoreClock.now())
+                    return try await CentralGrants.issue(grant, lifetimeSeconds: 600, forHost: host, client: reviewer,
+                                                         logger: CentralFixture.quietLogger).grant
+                }
+                let elsewhere = try await grant(for: "runner-b")
+                let clock = ContinuousClock()
+                let started = clock.now
+                let everywhere = try await grant(for: nil)
+                try await CentralShippingTests.until { gateway.grants.active(at: StoreClock.now()).contains { $0.id == everywhere.id } }
+                #expect(clock.now - started < .seconds(1), "in force within 1 s")
+                #expect(!gateway.grants.active(at: StoreClock.now()).contains { $0.id == elsewhere.id })
+                let recorded = try StoreReader(gateway.local.database).grants()
+                #expect(recorded.map(\.grant.id) == [everywhere.id] && recorded.first?.grant.createdBy == .centralRole("alice"))
+                let revokedAt = clock.now
+                _ = try await CentralGrants.revoke(id: everywhere.id, reason: "done", client: reviewer, logger: CentralFixture.quietLogger)
+                try await CentralShippingTests.until { !gateway.grants.active(at: StoreClock.now()).contains { $0.id == everywhere.id } }
+                #expect(clock.now - revokedAt < .seconds(1), "ended within 1 s")
+                let after = try StoreReader(gateway.local.database).grants()
+                #expect(after.first?.revokedBy == .centralRole("alice") && after.first?.revokeReason == "done")
+                #expect(try StoreVerifier.verify(gateway.local.database).isIntact)
+            }
+        }
+    }
+
+    /// runner-a's side of the fleet (its store, queue, grants and fleet task) while `body` runs.
+    static func withGateway(_ body: (CentralFixture, Gateway) async throws -> Void) async throws {
         try await CentralFixture.with { fixture in
-            let gatewayConfiguration = try fixture.configuration(user: "runner-a", hostName: "runner-a")
-            try await fixture.withClient(gatewayConfiguration) { client in
-                let gateway = try Gateway(fixture, client: PostgresClientBox(client: client), configuration: gatewayConfiguration)
+            let configuration = try fixture.configuration(user: "runner-a", hostName: "runner-a")
+            try await fixture.withClient(configuration) { client in
+                let gateway = try Gateway(fixture, client: PostgresClientBox(client: client), configuration: configuration)
                 defer { gateway.local.close() }
                 let task = Task { await gateway.fleet.run() }
                 defer { task.cancel() }
-                // Let it connect and listen before the grant, so the notification (not the poll) carries it.
-                try await CentralShippingTests.until { gateway.fleet.health.listening }
-                try await fixture.withClient(try fixture.configuration(user: "alice", hostName: "reviewer")) { reviewer in
-                    func grant(for host: String?) async throws -> Grant {
-                        let request: JSONValue = ["subjectKind": "user", "subject": "oidc:agent-7", "verbs": ["delete"], "resources": ["pods"],
-                                                  "namespaces": ["demo"], "reason": "clean up", "seconds": 600]
-                        let grant = try AdminService.grant(from: request, by: .centralRole("alice"), at: StoreClock.now())
-                        return try await CentralGrants.issue(grant, lifetimeSeconds: 600, forHost: host, client: reviewer,
-                                                             logger: CentralFixture.quietLogger).grant
-                    }
-                    let elsewhere = try await grant(for: "runner-b")
-                    let clock = ContinuousClock()
-                    let started = clock.now
-                    let everywhere = try await grant(for: nil)
-                    try await CentralShippingTests.until { gateway.grants.active(at: StoreClock.now()).contains { $0.id == everywhere.id } }
-                    #expect(clock.now - started < .seconds(1), "in force within 1 s")
-                    #expect(!gateway.grants.active(at: StoreClock.now()).contains { $0.id == elsewhere.id })
-                    let recorded = try StoreReader(gateway.local.database).grants()
-                    #expect(recorded.map(\.grant.id) == [everywhere.id] && recorded.first?.grant.createdBy == .centralRole("alice"))
-                    let revokedAt = clock.now
-                    _ = try await CentralGrants.revoke(id: everywhere.id, reason: "done", client: reviewer, logger: CentralFixture.quietLogger)
-                    try await CentralShippingTests.until { !gateway.grants.active(at: StoreClock.now()).contains { $0.id == everywhere.id } }
-                    #expect(clock.now - revokedAt < .seconds(1), "ended within 1 s")
-                    let after = try StoreReader(gateway.local.database).grants()
-                    #expect(after.first?.revokedBy == .centralRole("alice") && after.first?.revokeReason == "done")
-                    #expect(try StoreVerifier.verify(gateway.local.database).isIntact)
-                }
+                try await body(fixture, gateway)
             }
         }
     }

@@ -82,6 +82,30 @@ extension EndToEnd {
                                         beforeStart: { setup, _ in try prepareDatabase(setup, hosts: agents) }, body)
         }
 
+        /// One gateway that has made a first call and shipped it: most outage tests start here.
+        static func withOneGateway(mode: String = "async", drainTimeout: String = "30s", extra: String = "",
+                                   _ body: (FleetTestbed, GatewayInstance, Kubectl) async throws -> Void) async throws {
+            try await with(agents: 1, mode: mode, drainTimeout: drainTimeout, extra: extra) { bed in
+                let gateway = bed.gateways[0]
+                let kubectl = try gateway.kubectl()
+                defer { kubectl.remove() }
+                try await Gateway.succeed(kubectl, ["get", "pods", "-A"])
+                try await shipped(gateway)
+                try await body(bed, gateway, kubectl)
+            }
+        }
+
+        /// PostgreSQL holds exactly the gateway's local rows: the same count and seq range, no gap.
+        static func expectSameRows(_ bed: FleetTestbed, _ gateway: GatewayInstance,
+                                   sourceLocation: SourceLocation = #_sourceLocation) throws -> (count: Int, min: Int, max: Int) {
+            let local = try localRows(gateway)
+            let central = try centralRows(bed, host: gateway.hostName)
+            #expect(central.count == local.count && central.min == local.min && central.max == local.max,
+                    "local \(local), central \(central)", sourceLocation: sourceLocation)
+            #expect(central.count == central.max - central.min + 1, "no gap", sourceLocation: sourceLocation)
+            return local
+        }
+
         /// The gateway's `status --json` central section.
         static func central(_ gateway: GatewayInstance) throws -> JSONValue {
             let status = try gateway.portcullis(["status", "--json"])
@@ -185,12 +209,7 @@ extension EndToEnd {
 
         @Test("async mode: PostgreSQL stopped for 10 s under load; the agent notices nothing, then the backlog ships: same seqs, and it verifies")
         func asyncOutage() async throws {
-            try await Self.with(agents: 1) { bed in
-                let gateway = bed.gateways[0]
-                let kubectl = try gateway.kubectl()
-                defer { kubectl.remove() }
-                try await Gateway.succeed(kubectl, ["get", "pods", "-A"])
-                try await Self.shipped(gateway)
+            try await Self.withOneGateway { bed, gateway, kubectl in
                 try bed.postgres.stop(fast: true)
                 let clock = ContinuousClock()
                 let until = clock.now + .seconds(10)
@@ -209,9 +228,7 @@ extension EndToEnd {
                 #expect("\(metrics)".contains("portcullis_central_rows_behind"), "the metrics show the backlog")
                 try bed.postgres.restart()
                 try await Self.shipped(gateway, timeout: .seconds(60))
-                let local = try Self.localRows(gateway)
-                let central = try Self.centralRows(bed, host: gateway.hostName)
-                #expect(central.count == local.count && central.min == local.min && central.max == local.max, "local \(local), central \(central)")
+                let local = try Self.expectSameRows(bed, gateway)
                 let verified = try gateway.portcullisOnAgentHost(["verify", "--central"])
                 #expect(verified.status.isSuccess, "\(verified)")
                 #expect(verified.standardOutput.contains("runner-a: local: matches what was shipped: \(local.count) rows compared"), "\(verified)")
@@ -223,12 +240,7 @@ extension EndToEnd {
 
         @Test("SIGTERM while PostgreSQL is down: the gateway drains for drainTimeout, says how many rows are left, and ships them at its next start")
         func drainThenShipLater() async throws {
-            try await Self.with(agents: 1, drainTimeout: "2s") { bed in
-                let gateway = bed.gateways[0]
-                let kubectl = try gateway.kubectl()
-                defer { kubectl.remove() }
-                try await Gateway.succeed(kubectl, ["get", "pods", "-A"])
-                try await Self.shipped(gateway)
+            try await Self.withOneGateway(drainTimeout: "2s") { bed, gateway, kubectl in
                 try bed.postgres.stop(fast: true)
                 for n in 0..<3 { try await Gateway.succeed(kubectl, ["apply", "-f", "-"], stdin: Self.configMap("late-\(n)")) }
                 let clock = ContinuousClock()
@@ -242,19 +254,13 @@ extension EndToEnd {
                 #expect(try Self.centralRows(bed, host: gateway.hostName).max < left.max, "rows were left behind")
                 try await gateway.start()
                 try await Self.shipped(gateway, timeout: .seconds(60))
-                let after = try Self.localRows(gateway)
-                let central = try Self.centralRows(bed, host: gateway.hostName)
-                #expect(central.count == after.count && central.max == after.max, "nothing lost: local \(after), central \(central)")
+                _ = try Self.expectSameRows(bed, gateway)
             }
         }
 
         @Test("required mode: while PostgreSQL is down, requests get a 503 naming the central store and nothing reaches the API server")
         func requiredOutage() async throws {
-            try await Self.with(agents: 1, mode: "required") { bed in
-                let gateway = bed.gateways[0]
-                let kubectl = try gateway.kubectl()
-                defer { kubectl.remove() }
-                try await Gateway.succeed(kubectl, ["get", "pods", "-A"])
+            try await Self.withOneGateway(mode: "required") { bed, _, kubectl in
                 try bed.postgres.stop(fast: true)
                 let audited = try bed.sandbox.auditLog.events().count
                 for _ in 0..<3 {
@@ -322,12 +328,7 @@ extension EndToEnd {
 
         @Test("kill -9 in the middle of shipping: after the restart PostgreSQL holds every row once, with no gap")
         func killMidShipment() async throws {
-            try await Self.with(agents: 1, extra: "\n  batchRows: 20") { bed in
-                let gateway = bed.gateways[0]
-                let kubectl = try gateway.kubectl()
-                defer { kubectl.remove() }
-                try await Gateway.succeed(kubectl, ["get", "pods", "-A"])
-                try await Self.shipped(gateway)
+            try await Self.withOneGateway(extra: "\n  batchRows: 20") { bed, gateway, kubectl in
                 // A backlog of several hundred rows while the server is paused, then kill -9 once
                 // shipping has resumed and is part way through.
                 try bed.postgres.pause()
@@ -348,10 +349,7 @@ extension EndToEnd {
                 #expect(partial.max < local.max, "killed part way: central \(partial), local \(local)")
                 try await gateway.start()
                 try await Self.shipped(gateway, timeout: .seconds(60))
-                let after = try Self.localRows(gateway)
-                let central = try Self.centralRows(bed, host: gateway.hostName)
-                #expect(central.count == after.count && central.min == after.min && central.max == after.max, "local \(after), central \(central)")
-                #expect(central.count == central.max - central.min + 1, "no gap")
+                _ = try Self.expectSameRows(bed, gateway)
                 let verified = try gateway.portcullisOnAgentHost(["verify", "--central"])
                 #expect(verified.status.isSuccess, "\(verified)")
             }

@@ -40,7 +40,7 @@ cat >"$WORK/pg-admin.yaml" <<YAML
 central: {host: $CENTRAL_IP, user: postgres, passwordFile: $WORK/pg-admin.pw, caFile: $WORK/tls/ca.crt}
 YAML
 in_cluster "$PORTCULLIS" central migrate --config "$WORK/pg-admin.yaml" >&2
-psql_su "$("$PORTCULLIS" central roles --gateway bench) ALTER ROLE bench PASSWORD '$GW_PASSWORD';" >/dev/null
+psql_su "$("$PORTCULLIS" central roles --gateway bench=bench-%) ALTER ROLE bench PASSWORD '$GW_PASSWORD';" >/dev/null
 
 # The gateway again, on a fresh store that ships to PostgreSQL in MODE.
 restart_gateway_shipping() { # restart_gateway_shipping MODE
@@ -83,6 +83,8 @@ DRAINED_NS=$(date +%s%N)
 SHIPPED="$(metric portcullis_central_rows_shipped_total)"
 SHIPPED=${SHIPPED:-0}; SHIPPED_BEFORE=${SHIPPED_BEFORE:-0}
 SHIPPED_ROWS=$(( ${SHIPPED%.*} - ${SHIPPED_BEFORE%.*} ))
+ASYNC_ERROR="$(in_agent "$PORTCULLIS" status --json --config "$GW/portcullis-async.yaml" 2>/dev/null \
+  | /usr/bin/python3 -c 'import json,sys; print((json.load(sys.stdin).get("central") or {}).get("lastError") or "")' 2>/dev/null || true)"
 ASYNC_RPS="$(awk '/Requests\/sec/ { print $2 }' "$WORK/wrk-async.out")"
 ASYNC_P50="$(awk '$1 == "50%" { print $2 }' "$WORK/wrk-async.out")"
 restart_gateway_shipping required
@@ -97,6 +99,8 @@ cat >"$WORK/central.json" <<JSON
 {"asyncRps": "${ASYNC_RPS:-0}", "asyncP50": "${ASYNC_P50:-0}", "requiredRps": "${REQUIRED_RPS:-0}", "requiredP50": "${REQUIRED_P50:-0}",
  "requiredNon2xx": ${REQUIRED_NON2XX:-0}, "shippedRows": $SHIPPED_ROWS, "loadSeconds": $(( (END_LOAD_NS - START_NS) / 1000000 ))e-3,
  "drainSeconds": $(( (DRAINED_NS - END_LOAD_NS) / 1000000 ))e-3, "backlogPeak": $PEAK, "backlogAtEnd": ${BEHIND_AT_END:-0},
- "pgBytes": ${PG_BYTES:-0}, "pgRequests": ${PG_REQUESTS:-0}, "pgRows": ${PG_ROWS:-0}}
+ "pgBytes": ${PG_BYTES:-0}, "pgRequests": ${PG_REQUESTS:-0}, "pgRows": ${PG_ROWS:-0},
+ "asyncLastError": $(/usr/bin/python3 -c 'import json,sys; print(json.dumps(sys.argv[1]))' "$ASYNC_ERROR")}
 JSON
+[[ $SHIPPED_ROWS -gt 0 ]] || say "central: nothing was shipped: ${ASYNC_ERROR:-no error reported}"
 say "central: async $ASYNC_RPS req/s (backlog peak $PEAK rows, $BEHIND_AT_END at the end), required $REQUIRED_RPS req/s; $SHIPPED_ROWS rows shipped"

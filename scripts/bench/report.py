@@ -166,6 +166,8 @@ def central(path, plain):
            f"- Required mode: {required_rps / async_rps:.2f}× async's rate ({c['requiredNon2xx']} non-2xx).",
            f"- Size in PostgreSQL: {bytes_per_request:,.0f} bytes per request, tables and indexes ({c['pgRequests']:,} requests).",
            ""]
+    if c["shippedRows"] == 0:
+        out.insert(2, f"**Nothing was shipped in this run**; the gateway's last error: {c.get('asyncLastError') or 'none reported'}.\n")
     return out
 
 
