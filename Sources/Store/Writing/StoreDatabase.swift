@@ -6,8 +6,8 @@ import Glibc
 /// the read side).
 ///
 /// Invariants of a writable opening:
-/// - WAL (a `DatabasePool`), `PRAGMA synchronous = FULL` on every connection: a commit is on disk
-///   when it returns.
+/// - WAL (a `DatabasePool`), with `PRAGMA synchronous` as ``Options/durability`` says on every
+///   connection (see ``StoreDurability`` for what a commit then survives).
 /// - The file, its `-wal` and `-shm` are mode 0600: the file is created that way and SQLite gives
 ///   the others the database file's mode; existing ones are tightened.
 /// - Every migration has run, and each chained table has exactly the columns ``StoreTable`` hashes.
@@ -15,21 +15,30 @@ public final class StoreDatabase: Sendable {
     public struct Options: Sendable {
         /// How long a write waits for another process holding the write lock (a `prune`).
         public var busyTimeout: Duration
-        public init(busyTimeout: Duration = .seconds(2)) { self.busyTimeout = busyTimeout }
+        /// What a commit survives.
+        public var durability: StoreDurability
+        public init(busyTimeout: Duration = .seconds(2), durability: StoreDurability = .process) {
+            self.busyTimeout = busyTimeout
+            self.durability = durability
+        }
     }
 
     public let path: String
     public let pool: DatabasePool
     public let isReadOnly: Bool
+    /// What a commit survives (for a read-only opening: what the writer would use by default).
+    public let durability: StoreDurability
     /// The file's device and inode when opened: a removed or replaced file is noticed.
     private let identity: FileIdentity?
     /// `INSERT` statements by table name, with `CAST(? AS BLOB)` for BLOB columns.
     let insertSQL: [String: String]
 
-    private init(path: String, pool: DatabasePool, isReadOnly: Bool, identity: FileIdentity?, insertSQL: [String: String]) {
+    private init(path: String, pool: DatabasePool, isReadOnly: Bool, durability: StoreDurability, identity: FileIdentity?,
+                 insertSQL: [String: String]) {
         self.path = path
         self.pool = pool
         self.isReadOnly = isReadOnly
+        self.durability = durability
         self.identity = identity
         self.insertSQL = insertSQL
     }
@@ -40,15 +49,16 @@ public final class StoreDatabase: Sendable {
         var configuration = Configuration()
         configuration.label = "portcullis.store"
         configuration.busyMode = .timeout(options.busyTimeout.seconds)
+        let synchronous = "PRAGMA synchronous = \(options.durability.synchronous)"
         configuration.prepareDatabase { db in
-            try db.execute(sql: "PRAGMA synchronous = FULL")
+            try db.execute(sql: synchronous)
         }
         let pool: DatabasePool
         do {
             pool = try DatabasePool(path: path, configuration: configuration)
-            // GRDB sets NORMAL when it turns WAL on, after `prepareDatabase`: a commit must be on
-            // disk when it returns, so the one writing connection goes back to FULL.
-            try pool.writeWithoutTransaction { try $0.execute(sql: "PRAGMA synchronous = FULL") }
+            // GRDB sets NORMAL when it turns WAL on, after `prepareDatabase`: the one writing
+            // connection goes back to what the durability asks.
+            try pool.writeWithoutTransaction { try $0.execute(sql: synchronous) }
         } catch {
             throw .sqlite(path: path, message: Self.message(error))
         }
@@ -65,7 +75,8 @@ public final class StoreDatabase: Sendable {
         }
         let insertSQL = try checkTables(pool, path: path)
         for suffix in ["-wal", "-shm"] { try restrictMode(path + suffix, create: false) }
-        return StoreDatabase(path: path, pool: pool, isReadOnly: false, identity: FileIdentity(path: path), insertSQL: insertSQL)
+        return StoreDatabase(path: path, pool: pool, isReadOnly: false, durability: options.durability, identity: FileIdentity(path: path),
+                             insertSQL: insertSQL)
     }
 
     /// Opens an existing store without writing to it; never creates or migrates.
@@ -94,7 +105,8 @@ public final class StoreDatabase: Sendable {
         } catch {
             throw .sqlite(path: path, message: Self.message(error))
         }
-        return StoreDatabase(path: path, pool: pool, isReadOnly: true, identity: FileIdentity(path: path), insertSQL: [:])
+        return StoreDatabase(path: path, pool: pool, isReadOnly: true, durability: .process, identity: FileIdentity(path: path),
+                             insertSQL: [:])
     }
 
     /// Why the store cannot take writes right now, or `nil` when it can: the file is gone or was

@@ -10,7 +10,7 @@ enum StoreAssembly {
         let path = configuration.storePath
         let database: StoreDatabase
         do {
-            database = try StoreDatabase.open(path: path)
+            database = try StoreDatabase.open(path: path, options: StoreDatabase.Options(durability: section.durability))
         } catch {
             throw ConfigurationError(file: configuration.path, line: nil, field: "store.path", message: error.description)
         }

@@ -1,3 +1,5 @@
+import Store
+
 /// `store:` — where and how the recording is kept (docs/store.md).
 struct StoreSection: Equatable {
     /// The SQLite file; `nil` means `<stateDirectory>/recording.sqlite`.
@@ -16,9 +18,12 @@ struct StoreSection: Equatable {
     var redactedHeaders = ["Authorization", "Proxy-Authorization", "Cookie", "Set-Cookie"]
     /// Replace `data` and `stringData` of v1 Secrets in every body and event.
     var redactSecrets = true
+    /// What a commit survives: a crash of the gateway (`process`, the default) or a power loss of
+    /// the host too (`host`, an fsync per commit). See docs/store.md.
+    var durability = StoreDurability.process
 
     static func read(_ value: YAMLValue) throws(ConfigurationError) -> StoreSection {
-        let fields = try value.mapping(allowed: ["path", "bodyLimit", "queueLimit", "commitDelay", "redaction"])
+        let fields = try value.mapping(allowed: ["path", "bodyLimit", "queueLimit", "commitDelay", "redaction", "durability"])
         var section = StoreSection()
         if let v = fields["path"] {
             let path = try v.string()
@@ -30,6 +35,13 @@ struct StoreSection: Equatable {
         if let v = fields["commitDelay"] {
             section.commitDelay = try v.duration()
             guard section.commitDelay <= .seconds(1) else { throw v.error("expected at most 1s: every request waits for its commit") }
+        }
+        if let v = fields["durability"] {
+            let text = try v.string()
+            guard let durability = StoreDurability(rawValue: text) else {
+                throw v.error("expected process (a commit survives a crash of the gateway) or host (it survives a power loss too), got '\(text)'")
+            }
+            section.durability = durability
         }
         if let v = fields["redaction"] {
             let redaction = try v.mapping(allowed: ["headers", "secrets"])

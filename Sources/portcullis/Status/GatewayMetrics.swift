@@ -53,6 +53,10 @@ final class GatewayMetrics: Sendable {
         count("portcullis_store_rows_committed_total", store.rowsCommitted)
         count("portcullis_store_failed_commits_total", store.failedCommits)
         count("portcullis_store_refused_records_total", store.refusedRecords)
+        for setting in StoreDurability.allCases {
+            registry.makeGauge(descriptor: Self.durability, labels: [("setting", setting.rawValue)])
+                .set(Double(setting == s.writer.database.durability ? 1 : 0))
+        }
         let queue = s.queueGuard.statistics
         gauge("portcullis_guard_attached", s.queueGuard.isRunning ? 1 : 0)
         count("portcullis_guard_packets_total", queue.packets)
@@ -124,7 +128,17 @@ extension GatewayMetrics {
         "portcullis_policy_reload_failed": "1 when the last policy reload failed.",
         "portcullis_reviews_pending": "Requests held for a reviewer.",
         "portcullis_grants_active": "Grants in force.",
+        "portcullis_central_rows_behind": "Rows committed locally and not yet in the central store.",
+        "portcullis_central_reachable": "1 when the last attempt to reach the central store succeeded.",
+        "portcullis_central_last_error": "1 while shipping to the central store fails.",
+        "portcullis_central_shipped_seq": "The last seq the central store holds for this host.",
+        "portcullis_central_oldest_unshipped_seconds": "Age of the oldest row not yet in the central store (0 when none).",
     ]
+
+    static var durability: MetricNameDescriptor {
+        MetricNameDescriptor(metricName: "portcullis_store_durability", unitName: "",
+                             helpText: "1 for the store.durability in force: process (survives a crash of the gateway) or host (also a power loss).")
+    }
 
     /// `name` whole (its unit is already part of it), with its help text.
     static func descriptor(_ name: String) -> MetricNameDescriptor {

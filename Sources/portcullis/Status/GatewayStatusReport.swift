@@ -49,6 +49,7 @@ struct GatewayStatusReport: Sendable {
         if let reason = statistics.unavailableReason { problems.append("the store cannot be written: \(reason)") }
         var store: [String: JSONValue] = [
             "path": .string(writer.database.path), "writable": .bool(statistics.isAvailable),
+            "durability": .string(writer.database.durability.rawValue), "durabilityPromise": .string(writer.database.durability.promise),
             "queueDepth": .int(Int64(statistics.queueDepth)), "backlogDepth": .int(Int64(statistics.backlogDepth)),
         ]
         if let reason = statistics.unavailableReason { store["reason"] = .string(reason) }

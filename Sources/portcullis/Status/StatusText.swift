@@ -22,6 +22,9 @@ enum StatusText {
             if let reason = st["reason"]?.stringValue { line += " (\(reason))" }
             line += ", \(st["bytes"]?.intValue ?? 0) bytes, queue \(st["queueDepth"]?.intValue ?? 0)"
             out.append(line)
+            if let durability = st["durability"]?.stringValue {
+                out.append("          durability \(durability): \(st["durabilityPromise"]?.stringValue ?? "")")
+            }
             if let oldest = st["oldest"]?.stringValue, let newest = st["newest"]?.stringValue {
                 out.append("          records from \(oldest) to \(newest)")
             }
