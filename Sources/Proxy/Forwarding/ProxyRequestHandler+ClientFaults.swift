@@ -1,6 +1,7 @@
 import Kube
 import NIOCore
 import NIOHTTP1
+import NIOTLS
 
 /// A client's fault (``ClientFault``): a malformed head, one over the header limit, a body over
 /// `maxRequestBodyBytes`, a head or body too slow. The gateway records the request as far as it
@@ -8,6 +9,10 @@ import NIOHTTP1
 /// record is written, and closes; a fault with no answer only closes the connection.
 extension ProxyRequestHandler {
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
+        // The TLS handshake's end passes by here too: the connection's `accept_tls` stage.
+        if case .handshakeCompleted = event as? TLSUserEvent {
+            services.stages.record(.acceptAndTLS, since: connection.acceptedAt)
+        }
         guard let fault = event as? ClientFault else { return context.fireUserInboundEventTriggered(event) }
         refuse(fault, context: context)
     }

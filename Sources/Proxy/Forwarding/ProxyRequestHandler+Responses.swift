@@ -7,6 +7,7 @@ import NIOHTTP1
 extension ProxyRequestHandler: UpstreamResponseDelegate {
     func upstreamResponseHead(_ head: HTTPResponseHead) {
         guard case .forwarding(let exchange, let upstream) = state, let context else { return }
+        if let sent = exchange.sentAt { services.stages.record(.upstreamFirstByte, since: sent) }
         var headers = HTTPHeaders()
         for (name, value) in head.headers where !UpstreamRequestBuilder.hopByHop.contains(name.lowercased()) {
             headers.add(name: name, value: value)
@@ -67,7 +68,10 @@ extension ProxyRequestHandler: UpstreamResponseDelegate {
         if case .upgrading(let exchange, let upstream) = state, let context {
             return upgrade(exchange, upstream, context: context)
         }
-        guard case .forwarding(let exchange, let upstream) = state, let context else { return }
+        guard case .forwarding(var exchange, let upstream) = state, let context else { return }
+        let ended = NIODeadline.now()
+        if let sent = exchange.sentAt { services.stages.record(.upstreamLastByte, since: sent) }
+        exchange.endedAt = ended
         let recorded = services.recorder.record(.responseCompleted(exchange.id, time: ProxyClock.now(), bytes: exchange.responseBytes),
                                                 on: context.eventLoop)
         upstream.finishedRequest()
@@ -83,10 +87,12 @@ extension ProxyRequestHandler: UpstreamResponseDelegate {
     /// Delivers a held response once its record is committed; withholds it (503) when recording failed.
     private func deliver(_ exchange: Exchange, recorded: Result<Void, any Error>) {
         guard case .committing = state, let context, let held = exchange.held else { return }
+        if let ended = exchange.endedAt { services.stages.record(.responseRecord, since: ended) }
         switch recorded {
         case .success:
+            let started = NIODeadline.now()
             release(held, context: context)
-            finishResponse(exchange, context: context)
+            finishResponse(exchange, context: context) { [stages = services.stages] in stages.record(.delivery, since: started) }
         case .failure(let error):
             let status = ProxyReplies.responseUnrecorded(error)
             _ = services.recorder.record(.requestRejected(exchange.id, time: ProxyClock.now(), status: status,

@@ -44,6 +44,10 @@ final class ProxyRequestHandler: ChannelInboundHandler, RemovableChannelHandler 
         /// Whether an ordinary response waits for its record (false for long-running requests).
         var holdsResponse = false
         var held: HeldResponse?
+        /// When the request was sent to the API server, and when its response ended (monotonic),
+        /// for the stage timers.
+        var sentAt: NIODeadline?
+        var endedAt: NIODeadline?
     }
 
     let services: ProxyServices
@@ -114,8 +118,13 @@ final class ProxyRequestHandler: ChannelInboundHandler, RemovableChannelHandler 
         }
         let loop = context.eventLoop
         let bound = NIOLoopBound(self, eventLoop: loop)
+        // A cached token is answered with a future already complete, whose callback runs at once,
+        // before `whenComplete` returns: that tells a cache hit from a verification.
+        let started = NIODeadline.now()
+        let pending = NIOLoopBoundBox(false, eventLoop: loop)
         services.authenticator.authenticate(token: token, on: loop).whenComplete { result in
             let handler = bound.value
+            handler.services.stages.record(pending.value ? .authenticationVerified : .authenticationCached, since: started)
             switch result {
             case .success(.authenticated(let identity)) where UpstreamRequestBuilder.isHeaderSafe(identity):
                 handler.admit(exchange, info: info, target: target, identity: identity, body: body)
@@ -133,6 +142,7 @@ final class ProxyRequestHandler: ChannelInboundHandler, RemovableChannelHandler 
                                status: status, reason: why)
             }
         }
+        pending.value = true
     }
 
     /// Records the request and returns the future of its durability.
@@ -183,11 +193,13 @@ final class ProxyRequestHandler: ChannelInboundHandler, RemovableChannelHandler 
         finishResponse(exchange, context: context)
     }
 
-    func finishResponse(_ exchange: Exchange, context: ChannelHandlerContext) {
+    /// Ends the response; `written` runs once it is out (for the `delivery` stage).
+    func finishResponse(_ exchange: Exchange, context: ChannelHandlerContext, written: (@Sendable () -> Void)? = nil) {
         let keepAlive = exchange.keepAlive
         let channel = context.channel
         state = keepAlive ? .idle : .closing
         context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in
+            written?()
             if !keepAlive { channel.close(promise: nil) }
         }
     }
@@ -197,7 +209,9 @@ final class ProxyRequestHandler: ChannelInboundHandler, RemovableChannelHandler 
     /// Decides an authenticated request by policy: forwards it, denies it, or holds it for review.
     func admit(_ exchange: Exchange, info: RequestInfo, target: RequestTarget, identity: VerifiedIdentity, body: ByteBuffer) {
         let request = AccessRequest(username: identity.username, groups: identity.groups, info: info)
+        let started = NIODeadline.now()
         let decision = services.policy.decide(request, at: ProxyClock.now())
+        services.stages.record(.policy, since: started)
         switch decision.effect {
         case .allow:
             forward(exchange, info: info, target: target, identity: identity, body: body, decision: decision)
@@ -218,8 +232,10 @@ final class ProxyRequestHandler: ChannelInboundHandler, RemovableChannelHandler 
         let exchange = holding
         state = .preparing(exchange)
         let bound = NIOLoopBound(self, eventLoop: eventLoop)
+        let started = NIODeadline.now()
         record(exchange, info: info, target: target, identity: identity, body: body, decision: decision).whenComplete { result in
             let handler = bound.value
+            handler.services.stages.record(.requestRecord, since: started)
             switch result {
             case .failure(let error):
                 // The recorder keeps the refusal (and the request) until the store is back.
@@ -232,6 +248,7 @@ final class ProxyRequestHandler: ChannelInboundHandler, RemovableChannelHandler 
 
     func connectUpstream(_ exchange: Exchange, identity: VerifiedIdentity, body: ByteBuffer) {
         guard case .preparing = state else { return }
+        let checkout = NIODeadline.now()
         let cluster = connection.cluster
         let key = UpstreamPoolKey(cluster: cluster.name, destination: connection.destination)
         let upstreamHead = UpstreamRequestBuilder.head(from: exchange.head, tokenHeader: services.configuration.tokenHeader,
@@ -240,7 +257,7 @@ final class ProxyRequestHandler: ChannelInboundHandler, RemovableChannelHandler 
         let isUpgrade = exchange.head.headers.contains(name: "upgrade")
         let pool = services.pools.pool(for: eventLoop)
         if !isUpgrade, let idle = pool.take(key) {
-            return send(exchange, upstreamHead, body, over: idle)
+            return send(exchange, upstreamHead, body, over: idle, checkout: checkout)
         }
         let bound = NIOLoopBound(self, eventLoop: eventLoop)
         UpstreamConnector.connect(key, cluster: cluster, services: services, on: eventLoop).whenComplete { result in
@@ -248,7 +265,7 @@ final class ProxyRequestHandler: ChannelInboundHandler, RemovableChannelHandler 
             switch result {
             case .success(let upstream):
                 upstream.handler.onClose = { [weak pool] in pool?.forget(upstream) }
-                handler.send(exchange, upstreamHead, body, over: upstream)
+                handler.send(exchange, upstreamHead, body, over: upstream, checkout: checkout)
             case .failure(let error):
                 let status = ProxyReplies.upstreamUnreachable(handler.connection.destination.description, error)
                 _ = handler.services.recorder.record(.requestRejected(exchange.id, time: ProxyClock.now(), status: status,
@@ -258,12 +275,16 @@ final class ProxyRequestHandler: ChannelInboundHandler, RemovableChannelHandler 
         }
     }
 
-    func send(_ exchange: Exchange, _ head: HTTPRequestHead, _ body: ByteBuffer, over upstream: UpstreamConnection) {
+    func send(_ exchange: Exchange, _ head: HTTPRequestHead, _ body: ByteBuffer, over upstream: UpstreamConnection,
+              checkout: NIODeadline) {
         guard case .preparing = state, context != nil else {
             upstream.close()
             return
         }
-        state = .forwarding(exchange, upstream)
+        services.stages.record(.upstreamCheckout, since: checkout)
+        var sending = exchange
+        sending.sentAt = NIODeadline.now()
+        state = .forwarding(sending, upstream)
         upstream.send(head: head, body: body, delegate: self)
     }
 

@@ -1,5 +1,6 @@
 import Intercept
 import Kube
+import NIOCore
 
 /// What the gateway knows about an admitted connection, fixed when it is accepted.
 public struct ConnectionContext: Sendable {
@@ -9,4 +10,6 @@ public struct ConnectionContext: Sendable {
     public var destination: SocketEndpoint
     public var peer: SocketEndpoint
     public var caller: Caller
+    /// When the socket was accepted (monotonic), for the `accept_tls` stage.
+    public var acceptedAt = NIODeadline.now()
 }

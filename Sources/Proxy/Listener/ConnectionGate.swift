@@ -19,6 +19,7 @@ final class ConnectionGate: ChannelInboundHandler, RemovableChannelHandler {
     }
 
     func channelActive(context: ChannelHandlerContext) {
+        let accepted = NIODeadline.now()
         context.fireChannelActive()
         let peer = context.remoteAddress.flatMap(SocketEndpoint.init)
         let lookup = Result { () throws(OriginalDestinationError) in try OriginalDestination.of(channel: context.channel) }
@@ -38,7 +39,7 @@ final class ConnectionGate: ChannelInboundHandler, RemovableChannelHandler {
             return refuseOverCap(context: context, peer: peer, destination: destination, caller: caller, key: key, open: open)
         }
         let connection = ConnectionContext(id: services.ids.connection(), cluster: cluster, destination: destination,
-                                           peer: peer, caller: caller)
+                                           peer: peer, caller: caller, acceptedAt: accepted)
         _ = services.recorder.record(.connectionOpened(ConnectionOpened(
             id: connection.id, time: ProxyClock.now(), peer: peer.description, originalDestination: destination.description,
             cluster: cluster.name, caller: caller)), on: context.eventLoop)

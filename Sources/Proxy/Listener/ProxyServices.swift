@@ -20,6 +20,8 @@ public struct ProxyServices: Sendable {
     let pools: UpstreamPools
     /// Open connections per caller, for ``ClientLimits/maxConnectionsPerCaller``.
     let connections: CallerConnectionCounter
+    /// Where each request's time goes.
+    let stages: RequestStageTimers
 
     public init(configuration: ProxyConfiguration, authenticator: any TokenAuthenticator, servingContexts: any ServingContextSource,
                 recorder: any ProxyRecorder, policy: AccessPolicy, reviews: ReviewQueue = ReviewQueue(), attribution: CallerAttribution?, logger: Logger) throws(RedirectAdmission.ConfigurationError) {
@@ -36,6 +38,7 @@ public struct ProxyServices: Sendable {
         self.ids = IdentifierSource()
         self.pools = UpstreamPools()
         self.connections = CallerConnectionCounter()
+        self.stages = RequestStageTimers()
     }
 }
 

@@ -31,6 +31,11 @@ final class GatewayMetrics: Sendable {
         factory.defaultDurationHistogramBuckets = [.milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10),
                                                    .milliseconds(25), .milliseconds(50), .milliseconds(100), .milliseconds(250),
                                                    .milliseconds(500), .seconds(1), .seconds(2), .seconds(5), .seconds(10)]
+        // A request's stages take microseconds to milliseconds.
+        factory.durationHistogramBuckets[RequestStage.metricName] = [
+            .microseconds(10), .microseconds(25), .microseconds(50), .microseconds(100), .microseconds(250), .microseconds(500),
+            .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(25), .milliseconds(100), .seconds(1),
+        ]
         self.factory = factory
     }
 
