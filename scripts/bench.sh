@@ -138,7 +138,11 @@ http {
     ssl_certificate $WORK/tls/upstream.crt;
     ssl_certificate_key $WORK/tls/upstream.key;
     root $WORK/nginx;
-    location / { default_type application/json; try_files /body.json =404; }
+    location / {
+      default_type application/json;
+      if (\$request_method = POST) { return 201 '$BODY'; }
+      try_files /body.json =404;
+    }
   }
 }
 NGINX
@@ -287,6 +291,9 @@ time_kubectl() { # time_kubectl NS ARGS...: median wall time of 5 runs, in ms
 KUBECTL_DIRECT_MS="$(time_kubectl "$CLUSTER_NS" --kubeconfig "$WORK/sandbox/kubeconfig")"
 KUBECTL_GATEWAY_MS="$(time_kubectl "$AGENT_NS" --server "https://$SANDBOX_IP:6443" --insecure-skip-tls-verify --token "$TOKEN" --cache-dir "$WORK/kcache")"
 
+# --- one client, 64 connections, a mixed load, host durability, context switches (scripts/bench/extra.sh)
+source "$ROOT/scripts/bench/extra.sh"
+
 # --- the central store: shipping at top load, async and required (scripts/bench/central.sh)
 CENTRAL_JSON=""
 if [[ ${CENTRAL:-1} == 1 ]]; then
@@ -301,5 +308,6 @@ mkdir -p "$ROOT/bench"
   --watch-result "$WATCH_RESULT" --kubectl-direct-ms "$KUBECTL_DIRECT_MS" --kubectl-gateway-ms "$KUBECTL_GATEWAY_MS" \
   --commit "$(cd "$ROOT" && git rev-parse --short HEAD)" --command "ROUNDS=$ROUNDS SECONDS_PER_RUN=$DURATION CONNECTIONS=$CONNECTIONS WATCHES=$WATCHES COMMIT_DELAY=$COMMIT_DELAY scripts/bench.sh" \
   --connections "$CONNECTIONS" --body-bytes "${#BODY}" --metrics "$WORK/metrics.txt" --profile "$PROFILE" \
-  --analysis "$ROOT/bench/analysis.md" ${CENTRAL_JSON:+--central "$CENTRAL_JSON"} >"$ROOT/bench/results.md"
+  --analysis "$ROOT/bench/analysis.md" ${CENTRAL_JSON:+--central "$CENTRAL_JSON"} --extra "$EXTRA" --switches "$SWITCHES" \
+  >"$ROOT/bench/results.md"
 cat "$ROOT/bench/results.md"
