@@ -43,7 +43,7 @@ enum GatewayFiles {
                 tokenFile: \(work.path)/cluster.token
             store:
               path: \(storePath)
-              commitDelay: \(commitDelay)
+              commitDelay: \(commitDelay)\(options.storeDurability.map { "\n  durability: \($0)" } ?? "")
             policy:
               file: \(policyPath)
             admin:

@@ -18,10 +18,13 @@ public struct GatewayOptions: Sendable {
     public var tamperInterval: String
     /// Further `gateway:` fields, e.g. `["maxConnectionsPerCaller": "8"]`.
     public var gatewayFields: [String: String]
+    /// `store.durability` (`process` or `host`); nil: the default.
+    public var storeDurability: String?
 
     public init(caMode: GatewayTestbed.CAMode = .generated, storeBytes: Int? = nil, commitDelay: String = "2ms",
                 policy: String = GatewayTestbed.allowEverything, environment: [String: String] = [:],
-                extraIssuers: [String] = [], tamperInterval: String = "1s", gatewayFields: [String: String] = [:]) {
+                extraIssuers: [String] = [], tamperInterval: String = "1s", gatewayFields: [String: String] = [:],
+                storeDurability: String? = nil) {
         self.caMode = caMode
         self.storeBytes = storeBytes
         self.commitDelay = commitDelay
@@ -30,5 +33,6 @@ public struct GatewayOptions: Sendable {
         self.extraIssuers = extraIssuers
         self.tamperInterval = tamperInterval
         self.gatewayFields = gatewayFields
+        self.storeDurability = storeDurability
     }
 }

@@ -59,7 +59,7 @@ public struct GatewayTestbed: Sendable {
     public static func with<T>(caMode: CAMode = .generated, logIntervalMilliseconds: Int = 100, storeBytes: Int? = nil,
                                commitDelay: String = "2ms", policy: String = allowEverything,
                                gatewayEnvironment: [String: String] = [:], extraIssuers: [String] = [], tamperInterval: String = "1s",
-                               gatewayOptions: [String: String] = [:],
+                               gatewayOptions: [String: String] = [:], storeDurability: String? = nil,
                                _ body: (GatewayTestbed) async throws -> T) async throws -> T {
         try Privileges.requireRoot()
         return try await TestHosts.withAgentAndCluster { hosts in
@@ -67,7 +67,7 @@ public struct GatewayTestbed: Sendable {
                                                          logIntervalMilliseconds: logIntervalMilliseconds)
             let options = GatewayOptions(caMode: caMode, storeBytes: storeBytes, commitDelay: commitDelay, policy: policy,
                                          environment: gatewayEnvironment, extraIssuers: extraIssuers, tamperInterval: tamperInterval,
-                                         gatewayFields: gatewayOptions)
+                                         gatewayFields: gatewayOptions, storeDurability: storeDurability)
             let instance = try await GatewayInstance.prepare(hostName: "agent", address: TestHosts.agentAddress, agent: hosts.agent,
                                                              sandbox: sandbox, options: options)
             defer { instance.remove() }

@@ -29,12 +29,16 @@ final class StoreFixture: Sendable {
         self.group = group
     }
 
+    /// The durability every fixture's store opens with: `PORTCULLIS_TEST_STORE_DURABILITY=host`
+    /// runs the whole store suite with `synchronous = FULL` (scripts/test.sh runs it both ways).
+    static let durability = ProcessInfo.processInfo.environment["PORTCULLIS_TEST_STORE_DURABILITY"].flatMap(StoreDurability.init) ?? .process
+
     static func make(_ purpose: String = "store", writer writerConfiguration: StoreWriterConfiguration = StoreWriterConfiguration(),
                      recorder recorderConfiguration: StoreRecorderConfiguration = StoreRecorderConfiguration(),
                      loops: Int = 2) throws -> StoreFixture {
         let directory = try TemporaryDirectory.create(purpose: purpose)
         let path = directory.path("recording.sqlite")
-        let database = try StoreDatabase.open(path: path)
+        let database = try StoreDatabase.open(path: path, options: StoreDatabase.Options(durability: durability))
         let writer = StoreWriter(database: database, configuration: writerConfiguration)
         let recorder = try StoreRecorder(writer: writer, configuration: recorderConfiguration)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: loops)

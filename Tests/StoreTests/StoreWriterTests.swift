@@ -32,6 +32,17 @@ import TestSupport
         (try? FileManager.default.attributesOfItem(atPath: path)[.posixPermissions] as? Int).flatMap { $0 }
     }
 
+    @Test func eachDurabilityOpensWithItsSetting() throws {
+        let directory = try TemporaryDirectory.create(purpose: "durability")
+        defer { directory.remove() }
+        for (durability, expected) in [(StoreDurability.process, 1), (.host, 2)] {
+            let database = try StoreDatabase.open(path: directory.path("\(durability).sqlite"), options: StoreDatabase.Options(durability: durability))
+            defer { try? database.close() }
+            #expect(try database.pool.write { try Int.fetchOne($0, sql: "PRAGMA synchronous") } == expected, "\(durability)")
+            #expect(database.durability == durability)
+        }
+    }
+
     @Test func opensDurableWithPrivateFiles() throws {
         let old = umask(0o022)
         defer { umask(old) }
@@ -41,7 +52,8 @@ import TestSupport
         let (synchronous, journal) = try f.database.pool.write { db in
             (try Int.fetchOne(db, sql: "PRAGMA synchronous"), try String.fetchOne(db, sql: "PRAGMA journal_mode"))
         }
-        #expect(synchronous == 2, "synchronous must be FULL")
+        let expected = StoreFixture.durability == .host ? 2 : 1
+        #expect(synchronous == expected, "synchronous must be \(StoreFixture.durability.rawValue == "host" ? "FULL" : "NORMAL") for durability \(StoreFixture.durability)")
         #expect(journal == "wal")
         for suffix in ["", "-wal", "-shm"] {
             #expect(mode(f.path + suffix) == 0o600, "mode of \(f.path + suffix)")
@@ -307,7 +319,7 @@ import TestSupport
         let mountPoint = try directory.makeDirectory("fs")
         let tmpfs = try TmpfsMount.mount(at: mountPoint, bytes: 4 << 20, owner: geteuid())
         defer { tmpfs.unmount() }
-        let database = try StoreDatabase.open(path: mountPoint + "/recording.sqlite")
+        let database = try StoreDatabase.open(path: mountPoint + "/recording.sqlite", options: StoreDatabase.Options(durability: StoreFixture.durability))
         let writer = StoreWriter(database: database, configuration: StoreWriterConfiguration(retryInterval: .milliseconds(50)))
         let group = MultiThreadedEventLoopGroup(numberOfThreads: 1)
         defer {

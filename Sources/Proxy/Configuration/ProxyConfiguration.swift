@@ -20,6 +20,12 @@ public struct ProxyConfiguration: Sendable {
     public var upstreamConnectTimeout: Duration
     /// What one client may take: header size, timeouts, body rate, connections per caller.
     public var limits: ClientLimits
+    /// Reads (get, list and watch, no upgrade, no proxy subresource) go to the API server at once,
+    /// while their record commits; their response still reaches the client only once the request's
+    /// and the response's records are committed. Anything that can change the cluster is recorded
+    /// before it is forwarded, always. Off: every request waits for its record first (the central
+    /// store's `required` mode needs that, for reads too).
+    public var forwardReadsWhileRecording = true
 
     public init(port: UInt16, listenAddresses: [IPAddress], clusters: [ClusterUpstream], tokenHeader: String = "Authorization",
                 maxRequestBodyBytes: Int = 3 * 1024 * 1024, recordedBodyLimit: Int = 64 * 1024,

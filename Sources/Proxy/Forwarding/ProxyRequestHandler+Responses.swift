@@ -29,6 +29,13 @@ extension ProxyRequestHandler: UpstreamResponseDelegate {
             held.held = HeldResponse(head: outgoing)
             state = .forwarding(held, upstream)
             return
+        } else if mayDeliver(exchange) != true {
+            // A read forwarded early: nothing reaches the client before its record is committed.
+            var held = exchange
+            held.held = HeldResponse(head: outgoing)
+            held.heldForRequestRecord = true
+            state = .forwarding(held, upstream)
+            return
         }
         context.writeAndFlush(wrapOutboundOut(.head(outgoing)), promise: nil)
     }
@@ -47,14 +54,21 @@ extension ProxyRequestHandler: UpstreamResponseDelegate {
         }
         if var held = exchange.held {
             held.append(buffer)
-            if held.bytes <= services.configuration.maxHeldResponseBytes {
+            let overLimit = held.bytes > services.configuration.maxHeldResponseBytes
+            if !overLimit || exchange.heldForRequestRecord || mayDeliver(exchange) != true {
                 exchange.held = held
+                if overLimit {
+                    // Too large to hold whole, but the request's record is not committed yet: it is
+                    // released when it is, and the upstream waits meanwhile.
+                    exchange.heldForRequestRecord = true
+                    upstream.channel.setOption(.autoRead, value: false).whenFailure { _ in }
+                }
                 state = .forwarding(exchange, upstream)
                 return
             }
             exchange.held = nil
             state = .forwarding(exchange, upstream)
-            release(held, context: context)
+            releaseHeld(held, context: context)
         } else {
             state = .forwarding(exchange, upstream)
             context.writeAndFlush(wrapOutboundOut(.body(.byteBuffer(buffer))), promise: nil)
@@ -72,8 +86,8 @@ extension ProxyRequestHandler: UpstreamResponseDelegate {
         let ended = NIODeadline.now()
         if let sent = exchange.sentAt { services.stages.record(.upstreamLastByte, since: sent) }
         exchange.endedAt = ended
-        let recorded = services.recorder.record(.responseCompleted(exchange.id, time: ProxyClock.now(), bytes: exchange.responseBytes),
-                                                on: context.eventLoop)
+        let recorded = deliveryFuture(exchange, response: services.recorder.record(
+            .responseCompleted(exchange.id, time: ProxyClock.now(), bytes: exchange.responseBytes), on: context.eventLoop))
         upstream.finishedRequest()
         services.pools.pool(for: context.eventLoop).give(upstream)
         guard exchange.held != nil else { return finishResponse(exchange, context: context) }
@@ -91,7 +105,7 @@ extension ProxyRequestHandler: UpstreamResponseDelegate {
         switch recorded {
         case .success:
             let started = NIODeadline.now()
-            release(held, context: context)
+            releaseHeld(held, context: context)
             finishResponse(exchange, context: context) { [stages = services.stages] in stages.record(.delivery, since: started) }
         case .failure(let error):
             let status = ProxyReplies.responseUnrecorded(error)
@@ -99,12 +113,6 @@ extension ProxyRequestHandler: UpstreamResponseDelegate {
                                                           reason: "the response could not be recorded: \(error)"), on: eventLoop)
             writeStatus(status, exchange: exchange)
         }
-    }
-
-    private func release(_ held: HeldResponse, context: ChannelHandlerContext) {
-        context.write(wrapOutboundOut(.head(held.head)), promise: nil)
-        for part in held.parts { context.write(wrapOutboundOut(.body(.byteBuffer(part))), promise: nil) }
-        context.flush()
     }
 
     func upstreamFailed(_ error: any Error) {

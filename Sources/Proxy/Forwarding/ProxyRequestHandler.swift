@@ -48,6 +48,9 @@ final class ProxyRequestHandler: ChannelInboundHandler, RemovableChannelHandler 
         /// for the stage timers.
         var sentAt: NIODeadline?
         var endedAt: NIODeadline?
+        /// The response is held only because the request's record is not committed yet (a read
+        /// forwarded early whose response is long-running or larger than the hold limit).
+        var heldForRequestRecord = false
     }
 
     let services: ProxyServices
@@ -57,6 +60,8 @@ final class ProxyRequestHandler: ChannelInboundHandler, RemovableChannelHandler 
     let headProgress: RequestHeadProgress
     var state = State.idle
     var context: ChannelHandlerContext?
+    /// The record of the read in flight that was forwarded before it was committed.
+    var earlyRecord: EarlyRecord?
 
     init(services: ProxyServices, connection: ConnectionContext, eventLoop: any EventLoop, headProgress: RequestHeadProgress) {
         self.services = services
@@ -97,6 +102,7 @@ final class ProxyRequestHandler: ChannelInboundHandler, RemovableChannelHandler 
     }
 
     func handle(head: HTTPRequestHead, body: ByteBuffer, context: ChannelHandlerContext) {
+        earlyRecord = nil
         let exchange = Exchange(id: services.ids.request(), head: head, keepAlive: head.isKeepAlive)
         state = .preparing(exchange)
         let target = RequestTarget(head.uri)
@@ -231,6 +237,9 @@ final class ProxyRequestHandler: ChannelInboundHandler, RemovableChannelHandler 
         holding.holdsResponse = !info.isLongRunning
         let exchange = holding
         state = .preparing(exchange)
+        if services.configuration.forwardReadsWhileRecording, Self.isRead(info, head: exchange.head) {
+            return forwardWhileRecording(exchange, info: info, target: target, identity: identity, body: body, decision: decision)
+        }
         let bound = NIOLoopBound(self, eventLoop: eventLoop)
         let started = NIODeadline.now()
         record(exchange, info: info, target: target, identity: identity, body: body, decision: decision).whenComplete { result in
@@ -246,8 +255,30 @@ final class ProxyRequestHandler: ChannelInboundHandler, RemovableChannelHandler 
         }
     }
 
+    /// A read that cannot change the cluster: get, list or watch, no upgrade, not a proxy
+    /// subresource (which reaches arbitrary endpoints).
+    static func isRead(_ info: RequestInfo, head: HTTPRequestHead) -> Bool {
+        ["get", "list", "watch"].contains(info.verb) && info.subresource != "proxy" && info.verb != "proxy"
+            && !head.headers.contains(name: "upgrade")
+    }
+
+    /// Forwards a read at once; its record commits meanwhile (see ``EarlyRecord``).
+    func forwardWhileRecording(_ exchange: Exchange, info: RequestInfo, target: RequestTarget, identity: VerifiedIdentity,
+                               body: ByteBuffer, decision: PolicyDecision) {
+        let recorded = record(exchange, info: info, target: target, identity: identity, body: body, decision: decision)
+        earlyRecord = EarlyRecord(request: exchange.id, future: recorded, outcome: nil)
+        let bound = NIOLoopBound(self, eventLoop: eventLoop)
+        let started = NIODeadline.now()
+        recorded.whenComplete { result in
+            let handler = bound.value
+            handler.services.stages.record(.requestRecord, since: started)
+            handler.earlyRecordCompleted(exchange.id, result)
+        }
+        connectUpstream(exchange, identity: identity, body: body)
+    }
+
     func connectUpstream(_ exchange: Exchange, identity: VerifiedIdentity, body: ByteBuffer) {
-        guard case .preparing = state else { return }
+        guard case .preparing(let current) = state, current.id == exchange.id else { return }
         let checkout = NIODeadline.now()
         let cluster = connection.cluster
         let key = UpstreamPoolKey(cluster: cluster.name, destination: connection.destination)
@@ -277,7 +308,7 @@ final class ProxyRequestHandler: ChannelInboundHandler, RemovableChannelHandler 
 
     func send(_ exchange: Exchange, _ head: HTTPRequestHead, _ body: ByteBuffer, over upstream: UpstreamConnection,
               checkout: NIODeadline) {
-        guard case .preparing = state, context != nil else {
+        guard case .preparing(let current) = state, current.id == exchange.id, context != nil else {
             upstream.close()
             return
         }

@@ -1,3 +1,4 @@
+import Central
 import Foundation
 import Intercept
 import Logging
@@ -39,9 +40,11 @@ enum ProxyAssembly {
             guard let address = IPAddress(text) else { throw fail(path, "gateway.listenAddresses", "'\(text)' is not an IP address") }
             listen.append(address)
         }
-        let proxy = ProxyConfiguration(port: configuration.intercept.proxyPort, listenAddresses: listen, clusters: clusters,
+        var proxy = ProxyConfiguration(port: configuration.intercept.proxyPort, listenAddresses: listen, clusters: clusters,
                                        tokenHeader: authentication.tokenHeader, recordedBodyLimit: configuration.store.bodyLimit,
                                        limits: configuration.clientLimits)
+        // The central store's required mode forwards nothing, reads included, before PostgreSQL has its record.
+        proxy.forwardReadsWhileRecording = configuration.central?.mode != .required
         let attribution = try? CallerAttribution()
         if attribution == nil { logger.warning("sock_diag is unavailable: connections are recorded without their caller's uid") }
         do {
