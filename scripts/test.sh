@@ -77,6 +77,18 @@ swift test --skip-build --no-parallel "$@" 2>&1 | tee "$LOG"
 test_status=${PIPESTATUS[0]}
 set -e
 
+# store.durability: host (synchronous = FULL) must pass the whole store suite as the default does.
+host_status=0
+if [[ $# -eq 0 ]]; then
+  HOST_LOG="${LOG%.log}-durability-host.log"
+  echo "test.sh: the store suite again with store.durability host (log: $HOST_LOG)"
+  set +e
+  PORTCULLIS_TEST_STORE_DURABILITY=host swift test --skip-build --no-parallel --filter StoreTests >"$HOST_LOG" 2>&1
+  host_status=$?
+  set -e
+  echo "test.sh: durability host: $(grep -E 'Test run with' "$HOST_LOG" | tail -n 1 | sed -E 's/^[^ ]+ //')"
+fi
+
 # Swift Testing prints one line per test: "✔ Test x() passed after …", "✘ Test x() failed after …",
 # "➜ Test x() skipped: …", and closes with "… Test run with N tests in M suites passed|failed …".
 count() { grep -E "$1" "$LOG" | grep -vc 'Test run with' || true; }
@@ -105,6 +117,11 @@ echo "test.sh: full output in $LOG"
 verdict=0
 if [[ $test_status -ne 0 ]]; then
   echo "test.sh: FAILED: swift test exited with status $test_status" >&2; verdict=1
+fi
+if [[ $host_status -ne 0 ]]; then
+  echo "test.sh: FAILED: the store suite with store.durability host (see $HOST_LOG):" >&2
+  grep -E '^[^ ]+ Test .* (failed after|recorded an issue)' "$HOST_LOG" >&2 || true
+  verdict=1
 fi
 if [[ -z $st_total ]]; then
   echo "test.sh: FAILED: Swift Testing printed no 'Test run with N tests' line (did the runner crash?)" >&2; verdict=1
