@@ -253,7 +253,7 @@ final class WriterQueue: @unchecked Sendable {
             trimBacklog()
         }
         condition.unlock()
-        for (completion, result) in completions { completion.complete(result) }
+        WriterCompletion.complete(completions)
     }
 
     func markStopped() {
