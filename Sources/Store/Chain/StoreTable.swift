@@ -17,6 +17,8 @@ public struct StoreTable: Sendable, Hashable, CustomStringConvertible {
     public let laterColumns: Set<String>
     /// For each of ``columns``: whether a NULL is hashed (false for ``laterColumns``).
     let hashesNull: [Bool]
+    /// Each column's position, so building a row by names costs one lookup per column.
+    private let positions: [String: Int]
 
     init(_ name: String, time: String, record: String?, _ columns: [String], later: [String] = []) {
         self.name = name
@@ -25,12 +27,13 @@ public struct StoreTable: Sendable, Hashable, CustomStringConvertible {
         self.recordColumn = record
         self.laterColumns = Set(later)
         self.hashesNull = columns.map { _ in true } + later.map { _ in false }
+        self.positions = Dictionary(uniqueKeysWithValues: (columns + later).enumerated().map { ($1, $0) })
     }
 
     public var description: String { name }
 
     /// The index of `column` in ``columns``.
-    public func index(of column: String) -> Int? { columns.firstIndex(of: column) }
+    public func index(of column: String) -> Int? { positions[column] }
 
     public static let connections = StoreTable("connections", time: "opened_at", record: "id", [
         "id", "opened_at", "peer", "original_destination", "cluster", "outcome", "reason", "uid", "gid", "pid",
