@@ -93,8 +93,9 @@ extension ProxyRequestHandler: UpstreamResponseDelegate {
         guard exchange.held != nil else { return finishResponse(exchange, context: context) }
         state = .committing(exchange)
         let bound = NIOLoopBound(self, eventLoop: eventLoop)
+        let committing = exchange
         recorded.whenComplete { result in
-            bound.value.deliver(exchange, recorded: result)
+            bound.value.deliver(committing, recorded: result)
         }
     }
 
