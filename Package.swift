@@ -23,11 +23,17 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         // The central store (issue 12): PostgreSQL over NIO, on the gateway's own event loops.
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        // Kubernetes protobuf bodies (issue 15): the runtime only; the messages are generated once
+        // with protoc-gen-swift and committed (Sources/Kube/Protobuf/Generated).
+        .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
     ],
     targets: [
         // Kubernetes knowledge shared by every module: attribution, Status, audit Event, framing.
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
-        .target(name: "Kube", dependencies: ["CZlib"]),
+        .target(
+            name: "Kube",
+            dependencies: ["CZlib", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
+        ),
 
         // Steering and the fail-closed guard.
         .systemLibrary(
@@ -150,7 +156,7 @@ let package = Package(
         // Namespaces, processes and the sandbox for tests. Never linked into a shipped binary.
         .target(name: "TestSupport", dependencies: ["Kube"]),
 
-        .testTarget(name: "KubeTests", dependencies: ["Kube"]),
+        .testTarget(name: "KubeTests", dependencies: ["Kube", "TestSupport"]),
         .testTarget(
             name: "InterceptTests",
             dependencies: [
@@ -163,7 +169,7 @@ let package = Package(
         .testTarget(
             name: "SandboxTests",
             dependencies: [
-                "Sandbox", "Kube",
+                "Sandbox", "Kube", "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),

@@ -6,10 +6,13 @@ public final class SandboxAPI: Sendable {
         public var kubernetesVersion: String
         /// `host:port` clients use, for legacy discovery's serverAddressByClientCIDRs.
         public var serverAddress: String
+        /// What SelfSubjectRulesReview reports per user (`--rules-file`); nil: everyone may do everything.
+        public var rules: SandboxRules?
 
-        public init(kubernetesVersion: String = "v1.32.5", serverAddress: String = "127.0.0.1:6443") {
+        public init(kubernetesVersion: String = "v1.32.5", serverAddress: String = "127.0.0.1:6443", rules: SandboxRules? = nil) {
             self.kubernetesVersion = kubernetesVersion
             self.serverAddress = serverAddress
+            self.rules = rules
         }
     }
 
@@ -31,7 +34,12 @@ public final class SandboxAPI: Sendable {
     static let namespaceType = ResourceCatalog.all[0]
 
     public func handle(_ request: APIRequest) -> APIResponse {
-        request.info.isResourceRequest ? ResourceRoutes(api: self).handle(request) : handleNonResource(request)
+        guard request.info.isResourceRequest else { return handleNonResource(request) }
+        if request.info.apiGroup == "authorization.k8s.io", request.info.apiVersion == "v1",
+           request.info.resource == "selfsubjectrulesreviews", request.info.namespace.isEmpty {
+            return SelfSubjectRulesReviews(rules: options.rules).handle(request)
+        }
+        return ResourceRoutes(api: self).handle(request)
     }
 
     /// Whether the path is served without authentication, like kube-apiserver's public-info paths.

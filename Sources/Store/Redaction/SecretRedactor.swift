@@ -111,7 +111,7 @@ struct SecretRedactor {
 
     /// A Secret serialized into an annotation: redacted and serialized again, or the whole text
     /// replaced when it does not parse.
-    private func redactEmbedded(_ text: String) -> String {
+    func redactEmbedded(_ text: String) -> String {
         guard var embedded = try? JSONParser.parse(text) else { return RedactionConfiguration.placeholder }
         guard redactSecret(&embedded) else { return text }
         return embedded.jsonString
