@@ -6,13 +6,14 @@ public final class SandboxAPI: Sendable {
         public var kubernetesVersion: String
         /// `host:port` clients use, for legacy discovery's serverAddressByClientCIDRs.
         public var serverAddress: String
-        /// What SelfSubjectRulesReview reports per user (`--rules-file`); nil: everyone may do everything.
-        public var rules: SandboxRules?
+        /// The rules file SelfSubjectRulesReview reports from (`--rules-file`), read at every review
+        /// so a test can change it; nil: everyone may do everything.
+        public var rulesFile: String?
 
-        public init(kubernetesVersion: String = "v1.32.5", serverAddress: String = "127.0.0.1:6443", rules: SandboxRules? = nil) {
+        public init(kubernetesVersion: String = "v1.32.5", serverAddress: String = "127.0.0.1:6443", rulesFile: String? = nil) {
             self.kubernetesVersion = kubernetesVersion
             self.serverAddress = serverAddress
-            self.rules = rules
+            self.rulesFile = rulesFile
         }
     }
 
@@ -37,7 +38,7 @@ public final class SandboxAPI: Sendable {
         guard request.info.isResourceRequest else { return handleNonResource(request) }
         if request.info.apiGroup == "authorization.k8s.io", request.info.apiVersion == "v1",
            request.info.resource == "selfsubjectrulesreviews", request.info.namespace.isEmpty {
-            return SelfSubjectRulesReviews(rules: options.rules).handle(request)
+            return SelfSubjectRulesReviews(rulesFile: options.rulesFile).handle(request)
         }
         return ResourceRoutes(api: self).handle(request)
     }

@@ -4,9 +4,10 @@ import Kube
 /// impersonated one, when impersonating) may do, from the rules file (``SandboxRules``) plus the
 /// rules every authenticated user has in a real cluster (system:basic-user's self-reviews and
 /// system:discovery's and system:public-info-viewer's paths). Without a rules file the sandbox
-/// has no RBAC, so it answers truthfully that everyone may do everything.
+/// has no RBAC, so it answers truthfully that everyone may do everything. The file is read at every
+/// review; one that no longer reads gets a 500 Status naming the problem.
 struct SelfSubjectRulesReviews {
-    let rules: SandboxRules?
+    let rulesFile: String?
 
     static let defaultResourceRules: [JSONValue] = [
         rule(verbs: ["create"], apiGroups: ["authorization.k8s.io"], resources: ["selfsubjectaccessreviews", "selfsubjectrulesreviews"]),
@@ -37,7 +38,13 @@ struct SelfSubjectRulesReviews {
             return .status(Status.badRequest("no namespace on request"))
         }
         var status: [String: JSONValue] = ["incomplete": false]
-        if let rules {
+        if let rulesFile {
+            let rules: SandboxRules
+            do {
+                rules = try SandboxRules.load(path: rulesFile)
+            } catch {
+                return .status(Status(message: error.message, reason: "InternalError", details: StatusDetails(), code: 500))
+            }
             let mine = rules.users[request.user.username]
             status["resourceRules"] = .array(Self.defaultResourceRules + (mine?.resourceRules ?? []))
             status["nonResourceRules"] = .array(Self.defaultNonResourceRules + (mine?.nonResourceRules ?? []))
