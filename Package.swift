@@ -218,3 +218,26 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// Fuzz targets (docs/fuzzing.md): only with PORTCULLIS_FUZZ=1, which scripts/fuzz.sh sets with its
+// own scratch path (.build-fuzz) and `-sanitize=fuzzer,address`, so the normal build and tests never
+// compile them. In that mode the CLI's sources build as a library, PortcullisCLI (without the file
+// holding @main), so that the configuration and policy loaders can be fuzzed; tests are left out.
+if Context.environment["PORTCULLIS_FUZZ"] == "1" {
+    let cli = package.targets.first { $0.name == "portcullis" }
+    package.targets.removeAll { $0.type == .test || $0.name == "portcullis" }
+    package.products.removeAll { $0.name == "portcullis" }
+    package.targets.append(.target(name: "PortcullisCLI", dependencies: cli?.dependencies ?? [], path: "Sources/portcullis",
+                                   exclude: ["PortcullisCommand.swift"]))
+    package.targets.append(.target(name: "CFuzzerDriver", path: "Fuzz/CFuzzerDriver"))
+    package.targets.append(.target(name: "FuzzSupport", dependencies: ["CFuzzerDriver"], path: "Fuzz/Support"))
+    let fuzzTargets: [(String, [Target.Dependency])] = [
+        ("packet-headers", ["Intercept"]), ("sock-diag", ["Intercept"]), ("spdy", ["Kube", "Store"]), ("websocket", ["Store"]),
+        ("json-redactor", ["Kube", "Store"]), ("request-info", ["Kube"]), ("selectors", ["Kube"]),
+        ("gateway-config", ["PortcullisCLI"]), ("policy", ["PortcullisCLI"]), ("audit-status", ["Kube"]), ("protobuf", ["Kube", "Store"]),
+    ]
+    for (name, dependencies) in fuzzTargets {
+        package.targets.append(.executableTarget(name: "fuzz-\(name)", dependencies: dependencies + ["FuzzSupport"],
+                                                 path: "Fuzz/Targets/\(name)"))
+    }
+}
