@@ -156,7 +156,10 @@ let package = Package(
         // Namespaces, processes and the sandbox for tests. Never linked into a shipped binary.
         .target(name: "TestSupport", dependencies: ["Kube"]),
 
-        .testTarget(name: "KubeTests", dependencies: ["Kube", "TestSupport"]),
+        .testTarget(
+            name: "KubeTests",
+            dependencies: ["Kube", "TestSupport", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
+        ),
         .testTarget(
             name: "InterceptTests",
             dependencies: [
