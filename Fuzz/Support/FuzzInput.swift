@@ -25,9 +25,11 @@ public struct FuzzInput {
 
     /// Up to `limit` bytes, its length chosen by the next byte.
     public mutating func chunk(upTo limit: Int) -> [UInt8] {
-        let count = min(below(limit + 1), max(0, bytes.count - index))
-        defer { index += count }
-        return Array(bytes[index..<(index + count)])
+        let wanted = below(limit + 1)
+        let start = min(index, bytes.count)
+        let count = min(wanted, bytes.count - start)
+        index = start + count
+        return Array(bytes[start..<(start + count)])
     }
 
     /// Everything not consumed yet.
@@ -59,7 +61,7 @@ public func pieces(_ bytes: [UInt8], sizes: [UInt8]) -> [[UInt8]] {
 
 /// Stops the run, so libFuzzer keeps the input as a crash, when a property does not hold.
 public func require(_ condition: Bool, _ message: @autoclosure () -> String) {
-    if !condition { fatalError("property violated: \(message())") }
+    if !condition { fatalError("property violated: \(String(reflecting: message()))") }
 }
 
 /// Whether `needle` occurs in `haystack`.

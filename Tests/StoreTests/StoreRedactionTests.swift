@@ -163,4 +163,30 @@ import TestSupport
         #expect(out.map(\.value) == ["[redacted]", "[redacted]", "[redacted]", "d"])
         #expect(out.map(\.name) == ["AUTHORIZATION", "x-agent-token", "Set-Cookie", "Accept"])
     }
+
+    /// Found by the json-redactor fuzzer (the redactor property): a Secret whose `kind` comes after
+    /// its data, cut at the recording limit inside the kind (`"kind":"S`), was stored as it was.
+    /// A cut body is now parsed whatever it mentions, and an object with data whose kind may have
+    /// been cut is a Secret.
+    @Test func aBodyCutInsideOrBeforeItsKindKeepsNoValue() {
+        let redactor = BodyRedactor(RedactionConfiguration())
+        let bodies = [
+            #"{"apiVersion":"v1","metadata":{"name":"db"},"data":{"password0":"VAL2Z"},"kind":"S"#,
+            #"{"apiVersion":"v1","metadata":{"name":"db"},"stringData":{"t":"VAL2Z"},"kind":""#,
+            #"{"data":{"password0":"VAL2Z"},"ki"#,
+            #"{"items":[{"data":{"a":"VAL2Z"}},{"data":{"b":"VAL2Z"}}],"kind":"SecretLi"#,
+            #"{"kind":"List","items":[{"data":{"a":"VAL2Z"}"#,
+        ]
+        for body in bodies {
+            let out = redactor.redact([UInt8](body), contentType: "application/json", aboutSecrets: false, wasCut: true)
+            #expect(!out.body.contains(bytes: [UInt8]("VAL2Z")), "\(body) -> \(String(decoding: out.body, as: UTF8.self))")
+        }
+        // What a cut body says it is still counts: a ConfigMapList's items and a ConfigMap keep their data.
+        let configMaps = #"{"kind":"ConfigMapList","items":[{"metadata":{"name":"a"},"data":{"mode":"fast"}},{"data":{"le"#
+        #expect(redactor.redact([UInt8](configMaps), contentType: "application/json", aboutSecrets: false, wasCut: true).body
+                == [UInt8](configMaps))
+        let configMap = #"{"data":{"mode":"fast"},"kind":"ConfigMap","metadata":{"na"#
+        #expect(redactor.redact([UInt8](configMap), contentType: "application/json", aboutSecrets: false, wasCut: true).body
+                == [UInt8](configMap))
+    }
 }

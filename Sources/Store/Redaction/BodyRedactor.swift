@@ -7,7 +7,8 @@ import Kube
 ///   (keys sorted, as Go writes maps). A body that needs nothing keeps its exact bytes.
 /// - A body that could not be read to its end (cut at the recording limit, or not JSON past some
 ///   point) is redacted on what could be read, conservatively (see ``SecretRedactor``); if it was
-///   not JSON past some point, only the part before is kept and the body counts as cut.
+///   not JSON past some point, only the part before is kept and the body counts as cut. A body cut
+///   at the limit is parsed even when it does not mention `Secret`: the kind may be past the cut.
 /// - A protobuf body (`k8s\0`, see ``ProtobufBodyRedactor``) holding a Secret or SecretList is
 ///   decoded and stored re-encoded with its values redacted and its metadata kept.
 /// - A body that is not JSON passes unchanged, except in a request or response about Secrets
@@ -43,7 +44,8 @@ public struct BodyRedactor: Sendable, Hashable {
             guard aboutSecrets else { return Output(body: body, cut: false) }
             return Output(body: Self.note(body.count, "that are not JSON"), cut: false)
         }
-        guard aboutSecrets || Self.mayMentionSecret(body) else { return Output(body: body, cut: false) }
+        // A body cut short is parsed whatever it mentions: its kind may be in the part that was cut.
+        guard aboutSecrets || wasCut || Self.mayMentionSecret(body) else { return Output(body: body, cut: false) }
         let parsed = JSONPrefixParser.parse(body)
         let redactor = SecretRedactor(conservative: wasCut || parsed.ending != .complete)
         var values = parsed.values

@@ -9,8 +9,10 @@ import Kube
 /// costs nothing), an item of a `SecretList`, or, when the caller says the value is about Secrets
 /// (a request to the `secrets` resource), the top-level object and the values of JSON Patch
 /// operations on `/data` and `/stringData`. In a body that was cut short (`conservative`), an
-/// object without a `kind` that has `data` or `stringData` is treated as a Secret too: its kind may
-/// have been in the part that was cut.
+/// object that has `data` or `stringData` is treated as a Secret too when its kind may have been
+/// in the part that was cut: it has no `kind`, or one that is a proper prefix of `Secret` (the cut
+/// went through it, as in `"kind":"Sec`); unless it is an item of a list whose kind says what its
+/// items are (`ConfigMapList`; not `List`, `SecretList`, or a prefix of either).
 struct SecretRedactor {
     static let lastApplied = "kubectl.kubernetes.io/last-applied-configuration"
     let conservative: Bool
@@ -25,12 +27,13 @@ struct SecretRedactor {
         return isSecret ? redactSecret(&value) : walk(&value)
     }
 
-    /// Looks for Secrets inside `value`.
-    private func walk(_ value: inout JSONValue) -> Bool {
+    /// Looks for Secrets inside `value`; `listKind` is the kind of the list whose `items` hold it
+    /// ("" for a list without one), nil elsewhere.
+    private func walk(_ value: inout JSONValue, listKind: String? = nil) -> Bool {
         switch value {
         case .object(var members):
             let kind = members["kind"]?.stringValue
-            if kind == "Secret" || (conservative && kind == nil && (members["data"] != nil || members["stringData"] != nil)) {
+            if isSecret(kind: kind, members, listKind: listKind) {
                 return redactSecret(&value)
             }
             var changed = false
@@ -39,7 +42,7 @@ struct SecretRedactor {
                 if kind == "SecretList", key == "items", case .array(var items) = member {
                     for index in items.indices where redactSecret(&items[index]) { changed = true }
                     member = .array(items)
-                } else if !walk(&member) {
+                } else if !walk(&member, listKind: key == "items" ? kind ?? "" : nil) {
                     continue
                 }
                 members[key] = member
@@ -49,12 +52,21 @@ struct SecretRedactor {
             return changed
         case .array(var elements):
             var changed = false
-            for index in elements.indices where walk(&elements[index]) { changed = true }
+            for index in elements.indices where walk(&elements[index], listKind: listKind) { changed = true }
             if changed { value = .array(elements) }
             return changed
         default:
             return false
         }
+    }
+
+    /// Whether an object is a Secret, or, in a body cut short, may be one (see the type's comment).
+    private func isSecret(kind: String?, _ members: [String: JSONValue], listKind: String?) -> Bool {
+        if kind == "Secret" { return true }
+        guard conservative, members["data"] != nil || members["stringData"] != nil else { return false }
+        if let kind { return kind.count < 6 && "Secret".hasPrefix(kind) }
+        guard let listKind else { return true }
+        return "SecretList".hasPrefix(listKind) || "List".hasPrefix(listKind)
     }
 
     /// Redacts a Secret object's `data`, `stringData` and its last-applied copy, then anything
