@@ -176,6 +176,9 @@ import TestSupport
             #"{"data":{"password0":"VAL2Z"},"ki"#,
             #"{"items":[{"data":{"a":"VAL2Z"}},{"data":{"b":"VAL2Z"}}],"kind":"SecretLi"#,
             #"{"kind":"List","items":[{"data":{"a":"VAL2Z"}"#,
+            // Found next: cut inside the last-applied copy, before the object's own kind and data.
+            #"{"apiVersion":"v1","metadata":{"annotations":{"kubectl.kubernetes.io/last-applied-configuration":"{\u0022apiVersion\u0022:\u0022v1\u0022,\u0022data\u0022:{\u0022password0\u0022:\u0022VAL2Z\u0022},\u0022kind\u"#,
+            #"{"metadata":{"annotations":{"kubectl.kubernetes.io/last-applied-configuration":"{\"kind\":\"Secret\",\"data\":{\"p\":\"VAL2Z\"}}"}},"da"#,
         ]
         for body in bodies {
             let out = redactor.redact([UInt8](body), contentType: "application/json", aboutSecrets: false, wasCut: true)

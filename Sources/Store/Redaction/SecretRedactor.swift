@@ -9,8 +9,8 @@ import Kube
 /// costs nothing), an item of a `SecretList`, or, when the caller says the value is about Secrets
 /// (a request to the `secrets` resource), the top-level object and the values of JSON Patch
 /// operations on `/data` and `/stringData`. In a body that was cut short (`conservative`), an
-/// object that has `data` or `stringData` is treated as a Secret too when its kind may have been
-/// in the part that was cut: it has no `kind`, or one that is a proper prefix of `Secret` (the cut
+/// object that has `data`, `stringData` or a last-applied annotation is treated as a Secret too
+/// when its kind may have been in the part that was cut: it has no `kind`, or one that is a proper prefix of `Secret` (the cut
 /// went through it, as in `"kind":"Sec`); unless it is an item of a list whose kind says what its
 /// items are (`ConfigMapList`; not `List`, `SecretList`, or a prefix of either).
 struct SecretRedactor {
@@ -60,10 +60,14 @@ struct SecretRedactor {
         }
     }
 
-    /// Whether an object is a Secret, or, in a body cut short, may be one (see the type's comment).
+    /// Whether an object is a Secret, or, in a body cut short, may be one (see the type's comment):
+    /// there, an object holding a last-applied copy counts like one holding data, since the copy
+    /// may be a Secret's (and cut inside, it cannot be read to tell).
     private func isSecret(kind: String?, _ members: [String: JSONValue], listKind: String?) -> Bool {
         if kind == "Secret" { return true }
-        guard conservative, members["data"] != nil || members["stringData"] != nil else { return false }
+        let holdsValues = members["data"] != nil || members["stringData"] != nil
+            || members["metadata"]?[path: "annotations", Self.lastApplied] != nil
+        guard conservative, holdsValues else { return false }
         if let kind { return kind.count < 6 && "Secret".hasPrefix(kind) }
         guard let listKind else { return true }
         return "SecretList".hasPrefix(listKind) || "List".hasPrefix(listKind)
