@@ -192,4 +192,13 @@ import TestSupport
         #expect(redactor.redact([UInt8](configMap), contentType: "application/json", aboutSecrets: false, wasCut: true).body
                 == [UInt8](configMap))
     }
+
+    /// Found by the redactor property: a SecretList sent to `secrets` (the top level treated as a
+    /// Secret) had its items walked as plain objects, so their values stayed.
+    @Test func aSecretListTreatedAsTheSecretKeepsNoItemValue() {
+        let redactor = BodyRedactor(RedactionConfiguration())
+        let list = #"{"items":[{"data":{"password0":"VAL0Z"},"metadata":{"name":"db"}}],"kind":"SecretList"}"#
+        let out = redactor.redact([UInt8](list), contentType: "application/json", aboutSecrets: true, topLevelIsSecret: true)
+        #expect(!out.body.contains(bytes: [UInt8]("VAL0Z")), "\(String(decoding: out.body, as: UTF8.self))")
+    }
 }

@@ -36,18 +36,7 @@ struct SecretRedactor {
             if isSecret(kind: kind, members, listKind: listKind) {
                 return redactSecret(&value)
             }
-            var changed = false
-            for key in members.keys {
-                guard var member = members[key] else { continue }
-                if kind == "SecretList", key == "items", case .array(var items) = member {
-                    for index in items.indices where redactSecret(&items[index]) { changed = true }
-                    member = .array(items)
-                } else if !walk(&member, listKind: key == "items" ? kind ?? "" : nil) {
-                    continue
-                }
-                members[key] = member
-                changed = true
-            }
+            let changed = walkMembers(&members, kind: kind, except: [])
             if changed { value = .object(members) }
             return changed
         case .array(var elements):
@@ -58,6 +47,26 @@ struct SecretRedactor {
         default:
             return false
         }
+    }
+
+    /// Looks for Secrets in an object's members but `except`: a SecretList's items are Secrets, the
+    /// items of other lists are walked knowing their list's kind.
+    private func walkMembers(_ members: inout [String: JSONValue], kind: String?, except: Set<String>) -> Bool {
+        var changed = false
+        for key in members.keys where !except.contains(key) {
+            guard var member = members[key] else { continue }
+            if kind == "SecretList", key == "items", case .array(var items) = member {
+                var itemsChanged = false
+                for index in items.indices where redactSecret(&items[index]) { itemsChanged = true }
+                guard itemsChanged else { continue }
+                member = .array(items)
+            } else if !walk(&member, listKind: key == "items" ? kind ?? "" : nil) {
+                continue
+            }
+            members[key] = member
+            changed = true
+        }
+        return changed
     }
 
     /// Whether an object is a Secret, or, in a body cut short, may be one (see the type's comment):
@@ -95,9 +104,7 @@ struct SecretRedactor {
                 changed = true
             }
         }
-        for key in members.keys where key != "data" && key != "stringData" && key != "metadata" {
-            guard var member = members[key], walk(&member) else { continue }
-            members[key] = member
+        if walkMembers(&members, kind: members["kind"]?.stringValue, except: ["data", "stringData", "metadata"]) {
             changed = true
         }
         if changed { value = .object(members) }
