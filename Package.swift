@@ -23,11 +23,17 @@ let package = Package(
         .package(url: "https://github.com/swift-server/swift-prometheus.git", from: "2.4.1"),
         // The central store (issue 12): PostgreSQL over NIO, on the gateway's own event loops.
         .package(url: "https://github.com/vapor/postgres-nio.git", from: "1.33.2"),
+        // Kubernetes protobuf bodies (issue 15): the runtime only; the messages are generated once
+        // with protoc-gen-swift and committed (Sources/Kube/Protobuf/Generated).
+        .package(url: "https://github.com/apple/swift-protobuf.git", from: "1.39.0"),
     ],
     targets: [
         // Kubernetes knowledge shared by every module: attribution, Status, audit Event, framing.
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
-        .target(name: "Kube", dependencies: ["CZlib"]),
+        .target(
+            name: "Kube",
+            dependencies: ["CZlib", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
+        ),
 
         // Steering and the fail-closed guard.
         .systemLibrary(
@@ -151,7 +157,10 @@ let package = Package(
         // Namespaces, processes and the sandbox for tests. Never linked into a shipped binary.
         .target(name: "TestSupport", dependencies: ["Kube"]),
 
-        .testTarget(name: "KubeTests", dependencies: ["Kube"]),
+        .testTarget(
+            name: "KubeTests",
+            dependencies: ["Kube", "TestSupport", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
+        ),
         .testTarget(
             name: "InterceptTests",
             dependencies: [
@@ -164,7 +173,7 @@ let package = Package(
         .testTarget(
             name: "SandboxTests",
             dependencies: [
-                "Sandbox", "Kube",
+                "Sandbox", "Kube", "TestSupport",
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOEmbedded", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
@@ -213,3 +222,26 @@ let package = Package(
     ],
     swiftLanguageModes: [.v6]
 )
+
+// Fuzz targets (docs/fuzzing.md): only with PORTCULLIS_FUZZ=1, which scripts/fuzz.sh sets with its
+// own scratch path (.build-fuzz) and `-sanitize=fuzzer,address`, so the normal build and tests never
+// compile them. In that mode the CLI's sources build as a library, PortcullisCLI (without the file
+// holding @main), so that the configuration and policy loaders can be fuzzed; tests are left out.
+if Context.environment["PORTCULLIS_FUZZ"] == "1" {
+    let cli = package.targets.first { $0.name == "portcullis" }
+    package.targets.removeAll { $0.type == .test || $0.name == "portcullis" }
+    package.products.removeAll { $0.name == "portcullis" }
+    package.targets.append(.target(name: "PortcullisCLI", dependencies: cli?.dependencies ?? [], path: "Sources/portcullis",
+                                   exclude: ["PortcullisCommand.swift"]))
+    package.targets.append(.target(name: "CFuzzerDriver", path: "Fuzz/CFuzzerDriver"))
+    package.targets.append(.target(name: "FuzzSupport", dependencies: ["CFuzzerDriver"], path: "Fuzz/Support"))
+    let fuzzTargets: [(String, [Target.Dependency])] = [
+        ("packet-headers", ["Intercept"]), ("sock-diag", ["Intercept"]), ("spdy", ["Kube", "Store"]), ("websocket", ["Store"]),
+        ("json-redactor", ["Kube", "Store"]), ("request-info", ["Kube"]), ("selectors", ["Kube"]),
+        ("gateway-config", ["PortcullisCLI"]), ("policy", ["PortcullisCLI"]), ("audit-status", ["Kube"]), ("protobuf", ["Kube", "Store"]),
+    ]
+    for (name, dependencies) in fuzzTargets {
+        package.targets.append(.executableTarget(name: "fuzz-\(name)", dependencies: dependencies + ["FuzzSupport"],
+                                                 path: "Fuzz/Targets/\(name)"))
+    }
+}

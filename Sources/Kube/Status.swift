@@ -58,9 +58,10 @@ public struct Status: Sendable, Hashable, Error {
         if let kind = json["kind"]?.stringValue, kind != "Status" {
             throw StatusDecodingError(message: "expected kind Status, got \(kind)")
         }
-        status = json["status"]?.stringValue
-        message = json["message"]?.stringValue
-        reason = json["reason"]?.stringValue
+        // Go writes these fields `omitempty`: an empty string and no field are the same Status.
+        status = json["status"]?.nonEmptyString
+        message = json["message"]?.nonEmptyString
+        reason = json["reason"]?.nonEmptyString
         code = Int(json["code"]?.intValue ?? 0)
         details = json["details"].map(StatusDetails.init(json:))
     }
@@ -89,15 +90,15 @@ public struct StatusDetails: Sendable, Hashable {
     }
 
     init(json: JSONValue) {
-        name = json["name"]?.stringValue
-        group = json["group"]?.stringValue
-        kind = json["kind"]?.stringValue
-        uid = json["uid"]?.stringValue
+        name = json["name"]?.nonEmptyString
+        group = json["group"]?.nonEmptyString
+        kind = json["kind"]?.nonEmptyString
+        uid = json["uid"]?.nonEmptyString
         causes = (json["causes"]?.arrayValue ?? []).map {
-            StatusCause(reason: $0["reason"]?.stringValue, message: $0["message"]?.stringValue,
-                        field: $0["field"]?.stringValue)
+            StatusCause(reason: $0["reason"]?.nonEmptyString, message: $0["message"]?.nonEmptyString,
+                        field: $0["field"]?.nonEmptyString)
         }
-        retryAfterSeconds = json["retryAfterSeconds"]?.intValue.map { Int($0) }
+        retryAfterSeconds = json["retryAfterSeconds"]?.intValue.flatMap { $0 == 0 ? nil : Int($0) }
     }
 
     func jsonBytes() -> [UInt8] {
@@ -128,5 +129,13 @@ public struct StatusCause: Sendable, Hashable {
         self.reason = reason
         self.message = message
         self.field = field
+    }
+}
+
+extension JSONValue {
+    /// A string that is not empty; nil for "" and for anything else (Go's `omitempty` view).
+    var nonEmptyString: String? {
+        guard case .string(let text) = self, !text.isEmpty else { return nil }
+        return text
     }
 }

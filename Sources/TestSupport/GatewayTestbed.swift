@@ -59,12 +59,13 @@ public struct GatewayTestbed: Sendable {
     public static func with<T>(caMode: CAMode = .generated, logIntervalMilliseconds: Int = 100, storeBytes: Int? = nil,
                                commitDelay: String = "2ms", policy: String = allowEverything,
                                gatewayEnvironment: [String: String] = [:], extraIssuers: [String] = [], tamperInterval: String = "1s",
-                               gatewayOptions: [String: String] = [:], storeDurability: String? = nil,
+                               gatewayOptions: [String: String] = [:], storeDurability: String? = nil, sandboxArguments: [String] = [],
                                _ body: (GatewayTestbed) async throws -> T) async throws -> T {
         try Privileges.requireRoot()
         return try await TestHosts.withAgentAndCluster { hosts in
             let sandbox = try await SandboxCluster.start(in: hosts.cluster, listen: "\(TestHosts.clusterAddress):6443",
-                                                         logIntervalMilliseconds: logIntervalMilliseconds)
+                                                         logIntervalMilliseconds: logIntervalMilliseconds,
+                                                         extraArguments: sandboxArguments)
             let options = GatewayOptions(caMode: caMode, storeBytes: storeBytes, commitDelay: commitDelay, policy: policy,
                                          environment: gatewayEnvironment, extraIssuers: extraIssuers, tamperInterval: tamperInterval,
                                          gatewayFields: gatewayOptions, storeDurability: storeDurability)
@@ -99,6 +100,12 @@ public struct GatewayTestbed: Sendable {
     /// the recording.
     public func portcullis(_ arguments: [String], timeout: Duration = .seconds(60)) throws -> HostCommandResult {
         try instance.portcullis(arguments, timeout: timeout)
+    }
+
+    /// Runs `portcullis ARGUMENTS --config CONFIG` as root inside the agent host, where the rules
+    /// steer connections to the cluster (e.g. `doctor --cluster`).
+    public func portcullisOnAgentHost(_ arguments: [String], timeout: Duration = .seconds(60)) throws -> HostCommandResult {
+        try instance.portcullisOnAgentHost(arguments, timeout: timeout)
     }
 
     /// Stops the gateway with SIGTERM and starts `portcullis up` again on the same configuration and

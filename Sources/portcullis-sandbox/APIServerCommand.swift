@@ -38,6 +38,9 @@ struct APIServerCommand: AsyncParsableCommand {
     @Option(name: .customLong("log-interval-ms"), help: "How often each container writes a log line, in milliseconds.")
     var logIntervalMilliseconds = 1000
 
+    @Option(name: .customLong("rules-file"), help: "YAML: what SelfSubjectRulesReview reports per user (users: NAME: resourceRules, nonResourceRules). (default: everyone may do everything)")
+    var rulesFile: String?
+
     func validate() throws {
         for address in listen where SandboxConfiguration.parseListenAddress(address) == nil {
             throw ValidationError("--listen \(address): expected HOST:PORT, or [IPv6]:PORT, with a port from 0 to 65535")
@@ -61,6 +64,7 @@ struct APIServerCommand: AsyncParsableCommand {
         config.auditLogPath = auditLog
         config.kubernetesVersion = kubernetesVersion
         config.logIntervalMilliseconds = logIntervalMilliseconds
+        config.rulesFile = rulesFile
         do {
             try await SandboxRunner.run(config)
         } catch let error as SandboxSetupError {

@@ -144,4 +144,16 @@ struct StatusTests {
         let array = try #require(throws: StatusDecodingError.self) { try Status(json: try JSONParser.parse("[]")) }
         #expect(array.message == "a Status must be a JSON object")
     }
+
+    /// Found by the audit-status fuzzer: `"message":""` decoded as an empty message, which the
+    /// encoder leaves out (Go's omitempty), so the round trip changed the Status.
+    @Test func emptyFieldsAreAbsentFieldsSoARoundTripKeepsTheStatus() throws {
+        let text = #"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"","reason":"NotFound","#
+            + #""details":{"name":"missing","kind":"pods","uid":"","causes":[{"reason":"","field":"x"}],"retryAfterSeconds":0},"code":404}"#
+        let status = try Status(json: try JSONParser.parse(text))
+        #expect(status.message == nil && status.details?.uid == nil && status.details?.retryAfterSeconds == nil)
+        #expect(status.details?.causes == [StatusCause(field: "x")])
+        let again = try Status(json: try JSONParser.parse(status.jsonBytes()))
+        #expect(again == status)
+    }
 }

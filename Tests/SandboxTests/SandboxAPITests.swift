@@ -1,5 +1,7 @@
+import Foundation
 import Kube
 import Testing
+import TestSupport
 
 @testable import Sandbox
 
@@ -204,5 +206,39 @@ import Testing
         }
         #expect(contentType == OpenAPIDocuments.protobufV2ContentType)
         #expect(Array(bytes.prefix(5)) == [0x0A, 3] + Array("2.0".utf8))
+    }
+}
+
+@Suite struct SandboxProtobufBodyTests {
+    let api = SandboxAPI(options: .init())
+    let admin = UserInfo(username: "admin", groups: ["system:masters", "system:authenticated"])
+
+    func post(_ target: String, _ body: [UInt8], contentType: String = ProtobufEnvelope.mediaType) throws -> APIResponse {
+        let parsed = RequestTarget(target)
+        let info = try RequestInfoResolver.resolve(method: "POST", target: parsed)
+        return api.handle(APIRequest(method: "POST", target: parsed, info: info, accept: "application/vnd.kubernetes.protobuf, */*",
+                                     contentType: contentType, body: body, user: admin))
+    }
+
+    @Test func kubectlsProtobufCreatesAreServed() throws {
+        #expect(try post("/api/v1/namespaces", KubectlProtobufBodies.createNamespace).code == 201)
+        let demo = #"{"apiVersion":"v1","kind":"Namespace","metadata":{"name":"demo"}}"#
+        #expect(try post("/api/v1/namespaces", Array(demo.utf8), contentType: "application/json").code == 201)
+        for (path, body) in [("/api/v1/namespaces/demo/secrets", KubectlProtobufBodies.createSecret),
+                             ("/api/v1/namespaces/demo/configmaps", KubectlProtobufBodies.createConfigMap),
+                             ("/apis/apps/v1/namespaces/demo/deployments", KubectlProtobufBodies.createDeployment)] {
+            let response = try post(path + "?fieldManager=kubectl-create&fieldValidation=Strict", body)
+            #expect(response.code == 201, "\(path)")
+        }
+        let secret = api.store.get(ResourceCatalog.find(group: "", version: "v1", resource: "secrets")!, namespace: "demo", name: "db-pass")
+        #expect(secret?[path: "data", "password"]?.stringValue == Data("hunter2-s3cr3t".utf8).base64EncodedString())
+    }
+
+    @Test func aProtobufBodyOfAnotherKindIs415AndGarbageIs400() throws {
+        let lease = ProtobufEnvelope(apiVersion: "coordination.k8s.io/v1", kind: "Lease", raw: []).encoded()
+        let refused = try post("/api/v1/namespaces", lease)
+        #expect(refused.code == 415)
+        let garbage = try post("/api/v1/namespaces", ProtobufEnvelope.magic + [0xFF, 0xFF, 0xFF])
+        #expect(garbage.code == 400)
     }
 }

@@ -163,4 +163,42 @@ import TestSupport
         #expect(out.map(\.value) == ["[redacted]", "[redacted]", "[redacted]", "d"])
         #expect(out.map(\.name) == ["AUTHORIZATION", "x-agent-token", "Set-Cookie", "Accept"])
     }
+
+    /// Found by the json-redactor fuzzer (the redactor property): a Secret whose `kind` comes after
+    /// its data, cut at the recording limit inside the kind (`"kind":"S`), was stored as it was.
+    /// A cut body is now parsed whatever it mentions, and an object with data whose kind may have
+    /// been cut is a Secret.
+    @Test func aBodyCutInsideOrBeforeItsKindKeepsNoValue() {
+        let redactor = BodyRedactor(RedactionConfiguration())
+        let bodies = [
+            #"{"apiVersion":"v1","metadata":{"name":"db"},"data":{"password0":"VAL2Z"},"kind":"S"#,
+            #"{"apiVersion":"v1","metadata":{"name":"db"},"stringData":{"t":"VAL2Z"},"kind":""#,
+            #"{"data":{"password0":"VAL2Z"},"ki"#,
+            #"{"items":[{"data":{"a":"VAL2Z"}},{"data":{"b":"VAL2Z"}}],"kind":"SecretLi"#,
+            #"{"kind":"List","items":[{"data":{"a":"VAL2Z"}"#,
+            // Found next: cut inside the last-applied copy, before the object's own kind and data.
+            #"{"apiVersion":"v1","metadata":{"annotations":{"kubectl.kubernetes.io/last-applied-configuration":"{\u0022apiVersion\u0022:\u0022v1\u0022,\u0022data\u0022:{\u0022password0\u0022:\u0022VAL2Z\u0022},\u0022kind\u"#,
+            #"{"metadata":{"annotations":{"kubectl.kubernetes.io/last-applied-configuration":"{\"kind\":\"Secret\",\"data\":{\"p\":\"VAL2Z\"}}"}},"da"#,
+        ]
+        for body in bodies {
+            let out = redactor.redact([UInt8](body), contentType: "application/json", aboutSecrets: false, wasCut: true)
+            #expect(!out.body.contains(bytes: [UInt8]("VAL2Z")), "\(body) -> \(String(decoding: out.body, as: UTF8.self))")
+        }
+        // What a cut body says it is still counts: a ConfigMapList's items and a ConfigMap keep their data.
+        let configMaps = #"{"kind":"ConfigMapList","items":[{"metadata":{"name":"a"},"data":{"mode":"fast"}},{"data":{"le"#
+        #expect(redactor.redact([UInt8](configMaps), contentType: "application/json", aboutSecrets: false, wasCut: true).body
+                == [UInt8](configMaps))
+        let configMap = #"{"data":{"mode":"fast"},"kind":"ConfigMap","metadata":{"na"#
+        #expect(redactor.redact([UInt8](configMap), contentType: "application/json", aboutSecrets: false, wasCut: true).body
+                == [UInt8](configMap))
+    }
+
+    /// Found by the redactor property: a SecretList sent to `secrets` (the top level treated as a
+    /// Secret) had its items walked as plain objects, so their values stayed.
+    @Test func aSecretListTreatedAsTheSecretKeepsNoItemValue() {
+        let redactor = BodyRedactor(RedactionConfiguration())
+        let list = #"{"items":[{"data":{"password0":"VAL0Z"},"metadata":{"name":"db"}}],"kind":"SecretList"}"#
+        let out = redactor.redact([UInt8](list), contentType: "application/json", aboutSecrets: true, topLevelIsSecret: true)
+        #expect(!out.body.contains(bytes: [UInt8]("VAL0Z")), "\(String(decoding: out.body, as: UTF8.self))")
+    }
 }

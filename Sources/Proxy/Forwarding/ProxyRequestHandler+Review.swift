@@ -47,7 +47,7 @@ extension ProxyRequestHandler {
     private func publish(_ exchange: Exchange, _ wait: ReviewWait, target: RequestTarget, reason: String?) {
         let now = ProxyClock.now()
         let bytes = Array(wait.body.readableBytesView.prefix(services.configuration.recordedBodyLimit))
-        let objectName = (try? JSONParser.parse(bytes))?[path: "metadata", "name"]?.stringValue
+        let objectName = KubeBody.json(bytes)?[path: "metadata", "name"]?.stringValue
         let held = HeldRequest(
             id: wait.id, request: exchange.id, connection: connection.id, username: wait.identity.username,
             groups: wait.identity.groups, intent: Intent.describe(wait.info, query: target.query, objectName: objectName),

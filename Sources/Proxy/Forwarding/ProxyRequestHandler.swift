@@ -156,7 +156,7 @@ final class ProxyRequestHandler: ChannelInboundHandler, RemovableChannelHandler 
                 body: ByteBuffer, decision: PolicyDecision? = nil, intent: String? = nil) -> EventLoopFuture<Void> {
         let limit = services.configuration.recordedBodyLimit
         let bytes = Array(body.readableBytesView.prefix(limit))
-        let objectName = (try? JSONParser.parse(bytes))?[path: "metadata", "name"]?.stringValue
+        let objectName = KubeBody.json(bytes)?[path: "metadata", "name"]?.stringValue
         var record = RequestRecord(
             id: exchange.id, connection: connection.id, time: ProxyClock.now(), method: exchange.head.method.rawValue,
             uri: exchange.head.uri, info: info, intent: intent ?? Intent.describe(info, query: target.query, objectName: objectName),

@@ -16,7 +16,7 @@ enum UpstreamConnector {
         } catch {
             return eventLoop.makeFailedFuture(error)
         }
-        let serverName = cluster.serverNames.first { IPAddress($0) == nil }
+        let serverName = ClusterTLS.serverHostname(for: cluster)
         // The channel is created on `eventLoop` (the bootstrap's only loop), so its initializer and
         // the connect future's callbacks run there too: the handler never leaves the loop.
         let handler = NIOLoopBound(UpstreamResponseHandler(), eventLoop: eventLoop)

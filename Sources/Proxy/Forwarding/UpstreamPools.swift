@@ -35,16 +35,7 @@ final class UpstreamPools: Sendable {
     /// The client TLS context for a cluster: its CA, its client certificate if any; cached.
     func clientContext(for cluster: ClusterUpstream) throws -> NIOSSLContext {
         if let cached = contexts.withLock({ $0[cluster.name] }) { return cached }
-        var tls = TLSConfiguration.makeClientConfiguration()
-        tls.minimumTLSVersion = .tlsv12
-        tls.certificateVerification = .fullVerification
-        tls.trustRoots = .certificates(cluster.trustRoots)
-        tls.applicationProtocols = ["http/1.1"]
-        if case .clientCertificate(let chain, let key) = cluster.credential {
-            tls.certificateChain = chain.map { .certificate($0) }
-            tls.privateKey = .privateKey(key)
-        }
-        let context = try NIOSSLContext(configuration: tls)
+        let context = try NIOSSLContext(configuration: ClusterTLS.configuration(for: cluster))
         contexts.withLock { $0[cluster.name] = context }
         return context
     }

@@ -5,7 +5,7 @@ import Kube
 public enum BodySummary {
     public static func describe(_ body: [UInt8], contentType: String?) -> String {
         if body.isEmpty { return "no body" }
-        guard let object = (try? JSONParser.parse(body))?.objectValue else {
+        guard let object = KubeBody.json(body)?.objectValue else {
             return "\(body.count) bytes of \(contentType ?? "unknown content")"
         }
         var parts: [String] = []

@@ -7,12 +7,13 @@ enum BodyDecoding {
         (contentType.split(separator: ";").first.map { $0.trimmingCharacters(in: " ") } ?? "").lowercased()
     }
 
-    /// Decodes a JSON (or YAML, for apply patches and YAML bodies) document.
+    /// Decodes a JSON (or YAML, for apply patches and YAML bodies) document, or a protobuf body
+    /// of a kind the sandbox serves (``ProtobufObject``).
     static func decode(_ body: [UInt8], contentType: String) throws(Status) -> JSONValue {
         let media = mediaType(contentType)
+        if media == ProtobufEnvelope.mediaType { return try decodeProtobuf(body) }
         if media.contains("protobuf") || media.contains("cbor") {
-            throw Status(message: "the sandbox reads JSON and YAML bodies only, not \(media)", reason: "UnsupportedMediaType",
-                         details: StatusDetails(), code: 415)
+            throw unsupported("the sandbox reads JSON, YAML and \(ProtobufEnvelope.mediaType) bodies only, not \(media)")
         }
         guard !body.isEmpty else { throw Status.badRequest("the request body is empty") }
         do {
@@ -21,6 +22,23 @@ enum BodyDecoding {
             if media.contains("yaml") || media.isEmpty, let yaml = try? decodeYAML(body) { return yaml }
             throw Status.badRequest("couldn't decode the request body as JSON: \(jsonError)")
         }
+    }
+
+    /// A protobuf body as the JSON Go would write for it: 415 for a kind the sandbox does not
+    /// read, 400 for bytes that do not decode, as kube-apiserver answers.
+    static func decodeProtobuf(_ body: [UInt8]) throws(Status) -> JSONValue {
+        do {
+            return try ProtobufObject.json(decoding: body)
+        } catch ProtobufBodyError.unknownKind(let apiVersion, let kind) {
+            let known = ProtobufObject.knownKinds.map(\.kind).filter { !$0.hasSuffix("List") && $0 != "Status" }
+            throw unsupported("the sandbox reads protobuf bodies of \(known.joined(separator: ", ")) only, not \(kind) (\(apiVersion))")
+        } catch {
+            throw Status.badRequest("couldn't decode the request body as protobuf: \(error)")
+        }
+    }
+
+    static func unsupported(_ message: String) -> Status {
+        Status(message: message, reason: "UnsupportedMediaType", details: StatusDetails(), code: 415)
     }
 
     /// Decodes a body that must be one object (create, update).

@@ -6,10 +6,14 @@ public final class SandboxAPI: Sendable {
         public var kubernetesVersion: String
         /// `host:port` clients use, for legacy discovery's serverAddressByClientCIDRs.
         public var serverAddress: String
+        /// The rules file SelfSubjectRulesReview reports from (`--rules-file`), read at every review
+        /// so a test can change it; nil: everyone may do everything.
+        public var rulesFile: String?
 
-        public init(kubernetesVersion: String = "v1.32.5", serverAddress: String = "127.0.0.1:6443") {
+        public init(kubernetesVersion: String = "v1.32.5", serverAddress: String = "127.0.0.1:6443", rulesFile: String? = nil) {
             self.kubernetesVersion = kubernetesVersion
             self.serverAddress = serverAddress
+            self.rulesFile = rulesFile
         }
     }
 
@@ -31,7 +35,12 @@ public final class SandboxAPI: Sendable {
     static let namespaceType = ResourceCatalog.all[0]
 
     public func handle(_ request: APIRequest) -> APIResponse {
-        request.info.isResourceRequest ? ResourceRoutes(api: self).handle(request) : handleNonResource(request)
+        guard request.info.isResourceRequest else { return handleNonResource(request) }
+        if request.info.apiGroup == "authorization.k8s.io", request.info.apiVersion == "v1",
+           request.info.resource == "selfsubjectrulesreviews", request.info.namespace.isEmpty {
+            return SelfSubjectRulesReviews(rulesFile: options.rulesFile).handle(request)
+        }
+        return ResourceRoutes(api: self).handle(request)
     }
 
     /// Whether the path is served without authentication, like kube-apiserver's public-info paths.

@@ -10,6 +10,8 @@ public struct SandboxConfiguration: Sendable {
     public var auditLogPath: String?
     public var kubernetesVersion = "v1.32.5"
     public var logIntervalMilliseconds = 1000
+    /// `--rules-file`: what SelfSubjectRulesReview reports per user (``SandboxRules``).
+    public var rulesFile: String?
 
     public init(dataDirectory: String) {
         self.dataDirectory = dataDirectory

@@ -17,8 +17,9 @@ public enum SandboxRunner {
         let audit = try AuditLog(path: config.resolvedAuditLogPath)
         let group = MultiThreadedEventLoopGroup(numberOfThreads: System.coreCount)
         let first = config.listen[0]
+        if let rulesFile = config.rulesFile { _ = try SandboxRules.load(path: rulesFile) }
         let api = SandboxAPI(options: .init(kubernetesVersion: config.kubernetesVersion,
-                                            serverAddress: hostPort(first.host, first.port)))
+                                            serverAddress: hostPort(first.host, first.port), rulesFile: config.rulesFile))
         let services = SandboxServices(api: api, authenticator: Authenticator(tokens: tokens, impersonators: impersonators),
                                        audit: audit, logInterval: .milliseconds(Int64(max(1, config.logIntervalMilliseconds))))
         let tls = TLSConfiguration.makeServerConfiguration(

@@ -7,7 +7,8 @@ import Kube
 /// port-forward, proxy) when the stream's start is recorded, then `ResponseComplete`. A request
 /// without a recorded response gets a `RequestReceived` Event only. Bodies in the store are already
 /// redacted; `requestObject` (Request and RequestResponse levels, resource requests) and
-/// `responseObject` (RequestResponse) are written only for complete JSON bodies.
+/// `responseObject` (RequestResponse) are written only for complete JSON bodies and protobuf
+/// bodies of the kinds Portcullis reads, rendered as JSON (``BodyJSON``).
 public struct AuditExporter: Sendable {
     public var level: AuditEvent.Level
     /// Who the gateway is to the API server.
@@ -39,7 +40,7 @@ public struct AuditExporter: Sendable {
                               objectRef: objectRef(r), requestReceivedTimestamp: KubeTime(microseconds: r.receivedAt),
                               stageTimestamp: KubeTime(microseconds: r.receivedAt), annotations: annotations(r))
         if level != .metadata, r.isResourceRequest, !r.bodyTruncated, let body = r.body, !body.isEmpty,
-           let object = try? JSONParser.parse(body) {
+           let object = BodyJSON.parse(body) {
             base.requestObject = object
         }
         guard let response = r.response else { return [base] }
@@ -56,7 +57,7 @@ public struct AuditExporter: Sendable {
         complete.stageTimestamp = KubeTime(microseconds: response.completedAt)
         complete.responseStatus = Self.responseStatus(response)
         if level == .requestResponse, r.isResourceRequest, !r.isLongRunning, !response.bodyTruncated, let body = response.body,
-           !body.isEmpty, let object = try? JSONParser.parse(body) {
+           !body.isEmpty, let object = BodyJSON.parse(body) {
             complete.responseObject = object
         }
         events.append(complete)
@@ -89,7 +90,7 @@ public struct AuditExporter: Sendable {
     func objectRef(_ r: RecordedRequest) -> ObjectReference? {
         guard var ref = ObjectReference(r.info) else { return nil }
         guard ["create", "update"].contains(r.verb), !r.bodyTruncated, let body = r.body, !body.isEmpty,
-              let object = try? JSONParser.parse(body) else { return ref }
+              let object = BodyJSON.parse(body) else { return ref }
         func fill(_ field: inout String, _ key: String) {
             if field.isEmpty, let value = object[path: "metadata", key]?.stringValue { field = value }
         }

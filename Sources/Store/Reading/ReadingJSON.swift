@@ -187,8 +187,9 @@ public enum ReadingJSON {
 
     static func body(_ name: String, _ bytes: [UInt8]?, truncated: Bool, into w: inout GoJSONObjectWriter) {
         guard let bytes, !bytes.isEmpty else { return }
-        if !truncated, let json = try? JSONParser.parse(bytes) {
+        if !truncated, let json = BodyJSON.parse(bytes) {
             w.value(name, json)
+            if ProtobufEnvelope.hasMagic(bytes) { w.string(name + "Encoding", "protobuf") }
         } else if let text = ReadingFormat.text(bytes) {
             w.string(name, text)
         } else {

@@ -9,7 +9,7 @@ public enum ResponseText {
     }
 
     public static func status(_ body: [UInt8]) -> Status? {
-        guard let json = try? JSONParser.parse(body), json["kind"]?.stringValue == "Status" else { return nil }
+        guard let json = BodyJSON.parse(body), json["kind"]?.stringValue == "Status" else { return nil }
         return try? Status(json: json)
     }
 
@@ -24,7 +24,7 @@ public enum ResponseText {
     public static func bodySummary(_ body: [UInt8]?, truncated: Bool) -> String? {
         guard let body, !body.isEmpty else { return nil }
         let size = ReadingFormat.size(Int64(body.count)) + (truncated ? ", truncated" : "")
-        guard !truncated, let json = try? JSONParser.parse(body) else { return size }
+        guard !truncated, let json = BodyJSON.parse(body) else { return BodyJSON.protobufNote(body).map { "\($0), \(size)" } ?? size }
         return objectSummary(json) ?? "JSON, \(size)"
     }
 

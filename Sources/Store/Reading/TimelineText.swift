@@ -199,6 +199,11 @@ public enum TimelineText {
 
     static func bodyLines(_ title: String, _ body: [UInt8]?, truncated: Bool) -> [String] {
         guard let body, !body.isEmpty else { return [] }
+        if let note = BodyJSON.protobufNote(body) {
+            let heading = "\(title) (\(ReadingFormat.size(Int64(body.count)))\(truncated ? ", truncated" : ""), \(note)):"
+            guard !truncated, let json = BodyJSON.parse(body) else { return [heading, "  <binary>"] }
+            return [heading, "  " + json.jsonString]
+        }
         let heading = "\(title) (\(ReadingFormat.size(Int64(body.count)))\(truncated ? ", truncated" : "")):"
         guard let text = ReadingFormat.text(body) else { return [heading, "  <binary>"] }
         return [heading] + text.split(separator: "\n", omittingEmptySubsequences: false).map { "  " + $0 }

@@ -7,10 +7,13 @@ import Kube
 ///   (keys sorted, as Go writes maps). A body that needs nothing keeps its exact bytes.
 /// - A body that could not be read to its end (cut at the recording limit, or not JSON past some
 ///   point) is redacted on what could be read, conservatively (see ``SecretRedactor``); if it was
-///   not JSON past some point, only the part before is kept and the body counts as cut.
+///   not JSON past some point, only the part before is kept and the body counts as cut. A body cut
+///   at the limit is parsed even when it does not mention `Secret`: the kind may be past the cut.
+/// - A protobuf body (`k8s\0`, see ``ProtobufBodyRedactor``) holding a Secret or SecretList is
+///   decoded and stored re-encoded with its values redacted and its metadata kept.
 /// - A body that is not JSON passes unchanged, except in a request or response about Secrets
-///   (YAML, protobuf): its bytes are replaced by a note of their size, as Secret values cannot be
-///   told apart in it.
+///   (YAML, a protobuf body that does not decode or is of another kind): its bytes are replaced
+///   by a note of their size, as Secret values cannot be told apart in it.
 public struct BodyRedactor: Sendable, Hashable {
     public let enabled: Bool
 
@@ -33,12 +36,16 @@ public struct BodyRedactor: Sendable, Hashable {
     public func redact(_ body: [UInt8], contentType: String?, aboutSecrets: Bool, topLevelIsSecret: Bool = false,
                        wasCut: Bool = false) -> Output {
         guard enabled, let first = body.first(where: { !Self.isWhitespace($0) }) else { return Output(body: body, cut: false) }
+        if ProtobufEnvelope.hasMagic(body) {
+            return Output(body: ProtobufBodyRedactor.redact(body, aboutSecrets: aboutSecrets, wasCut: wasCut), cut: false)
+        }
         let looksJSON = (first == UInt8(ascii: "{") || first == UInt8(ascii: "[")) && Self.mayBeJSON(contentType)
         guard looksJSON else {
             guard aboutSecrets else { return Output(body: body, cut: false) }
-            return Output(body: Array("[redacted: \(body.count) bytes that are not JSON, about Secrets]".utf8), cut: false)
+            return Output(body: Self.note(body.count, "that are not JSON"), cut: false)
         }
-        guard aboutSecrets || Self.mayMentionSecret(body) else { return Output(body: body, cut: false) }
+        // A body cut short is parsed whatever it mentions: its kind may be in the part that was cut.
+        guard aboutSecrets || wasCut || Self.mayMentionSecret(body) else { return Output(body: body, cut: false) }
         let parsed = JSONPrefixParser.parse(body)
         let redactor = SecretRedactor(conservative: wasCut || parsed.ending != .complete)
         var values = parsed.values
@@ -49,6 +56,16 @@ public struct BodyRedactor: Sendable, Hashable {
         }
         guard changed else { return Output(body: body, cut: false) }
         return Output(body: Self.encode(values), cut: false)
+    }
+
+    /// What a body whose Secret values cannot be told apart is stored as.
+    static func note(_ count: Int, _ what: String) -> [UInt8] {
+        Array("[redacted: \(count) bytes \(what), about Secrets]".utf8)
+    }
+
+    /// Redacts one frame of a protobuf watch stream (with its 4-byte length).
+    func redactProtobufFrame(_ frame: [UInt8], aboutSecrets: Bool) -> [UInt8] {
+        enabled ? ProtobufBodyRedactor.redactFrame(frame, aboutSecrets: aboutSecrets) : frame
     }
 
     /// Redacts one complete watch event (or any single JSON value).

@@ -1,7 +1,9 @@
+import Kube
+
 /// What the recording never stores. On by default.
 public struct RedactionConfiguration: Sendable, Hashable {
     /// What a redacted value becomes.
-    public static let placeholder = "[redacted]"
+    public static let placeholder = ProtobufSecrets.placeholder
 
     /// Header names (any case) whose values are replaced, in requests and responses.
     public var headers: [String]

@@ -9,8 +9,10 @@ import Kube
 /// costs nothing), an item of a `SecretList`, or, when the caller says the value is about Secrets
 /// (a request to the `secrets` resource), the top-level object and the values of JSON Patch
 /// operations on `/data` and `/stringData`. In a body that was cut short (`conservative`), an
-/// object without a `kind` that has `data` or `stringData` is treated as a Secret too: its kind may
-/// have been in the part that was cut.
+/// object that has `data`, `stringData` or a last-applied annotation is treated as a Secret too
+/// when its kind may have been in the part that was cut: it has no `kind`, or one that is a proper prefix of `Secret` (the cut
+/// went through it, as in `"kind":"Sec`); unless it is an item of a list whose kind says what its
+/// items are (`ConfigMapList`; not `List`, `SecretList`, or a prefix of either).
 struct SecretRedactor {
     static let lastApplied = "kubectl.kubernetes.io/last-applied-configuration"
     let conservative: Bool
@@ -25,36 +27,59 @@ struct SecretRedactor {
         return isSecret ? redactSecret(&value) : walk(&value)
     }
 
-    /// Looks for Secrets inside `value`.
-    private func walk(_ value: inout JSONValue) -> Bool {
+    /// Looks for Secrets inside `value`; `listKind` is the kind of the list whose `items` hold it
+    /// ("" for a list without one), nil elsewhere.
+    private func walk(_ value: inout JSONValue, listKind: String? = nil) -> Bool {
         switch value {
         case .object(var members):
             let kind = members["kind"]?.stringValue
-            if kind == "Secret" || (conservative && kind == nil && (members["data"] != nil || members["stringData"] != nil)) {
+            if isSecret(kind: kind, members, listKind: listKind) {
                 return redactSecret(&value)
             }
-            var changed = false
-            for key in members.keys {
-                guard var member = members[key] else { continue }
-                if kind == "SecretList", key == "items", case .array(var items) = member {
-                    for index in items.indices where redactSecret(&items[index]) { changed = true }
-                    member = .array(items)
-                } else if !walk(&member) {
-                    continue
-                }
-                members[key] = member
-                changed = true
-            }
+            let changed = walkMembers(&members, kind: kind, except: [])
             if changed { value = .object(members) }
             return changed
         case .array(var elements):
             var changed = false
-            for index in elements.indices where walk(&elements[index]) { changed = true }
+            for index in elements.indices where walk(&elements[index], listKind: listKind) { changed = true }
             if changed { value = .array(elements) }
             return changed
         default:
             return false
         }
+    }
+
+    /// Looks for Secrets in an object's members but `except`: a SecretList's items are Secrets, the
+    /// items of other lists are walked knowing their list's kind.
+    private func walkMembers(_ members: inout [String: JSONValue], kind: String?, except: Set<String>) -> Bool {
+        var changed = false
+        for key in members.keys where !except.contains(key) {
+            guard var member = members[key] else { continue }
+            if kind == "SecretList", key == "items", case .array(var items) = member {
+                var itemsChanged = false
+                for index in items.indices where redactSecret(&items[index]) { itemsChanged = true }
+                guard itemsChanged else { continue }
+                member = .array(items)
+            } else if !walk(&member, listKind: key == "items" ? kind ?? "" : nil) {
+                continue
+            }
+            members[key] = member
+            changed = true
+        }
+        return changed
+    }
+
+    /// Whether an object is a Secret, or, in a body cut short, may be one (see the type's comment):
+    /// there, an object holding a last-applied copy counts like one holding data, since the copy
+    /// may be a Secret's (and cut inside, it cannot be read to tell).
+    private func isSecret(kind: String?, _ members: [String: JSONValue], listKind: String?) -> Bool {
+        if kind == "Secret" { return true }
+        let holdsValues = members["data"] != nil || members["stringData"] != nil
+            || members["metadata"]?[path: "annotations", Self.lastApplied] != nil
+        guard conservative, holdsValues else { return false }
+        if let kind { return kind.count < 6 && "Secret".hasPrefix(kind) }
+        guard let listKind else { return true }
+        return "SecretList".hasPrefix(listKind) || "List".hasPrefix(listKind)
     }
 
     /// Redacts a Secret object's `data`, `stringData` and its last-applied copy, then anything
@@ -79,9 +104,7 @@ struct SecretRedactor {
                 changed = true
             }
         }
-        for key in members.keys where key != "data" && key != "stringData" && key != "metadata" {
-            guard var member = members[key], walk(&member) else { continue }
-            members[key] = member
+        if walkMembers(&members, kind: members["kind"]?.stringValue, except: ["data", "stringData", "metadata"]) {
             changed = true
         }
         if changed { value = .object(members) }
@@ -111,7 +134,7 @@ struct SecretRedactor {
 
     /// A Secret serialized into an annotation: redacted and serialized again, or the whole text
     /// replaced when it does not parse.
-    private func redactEmbedded(_ text: String) -> String {
+    func redactEmbedded(_ text: String) -> String {
         guard var embedded = try? JSONParser.parse(text) else { return RedactionConfiguration.placeholder }
         guard redactSecret(&embedded) else { return text }
         return embedded.jsonString

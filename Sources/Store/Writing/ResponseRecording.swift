@@ -161,7 +161,7 @@ final class ResponseRecording {
     }
 
     private func protobufRow(_ frame: [UInt8], time: KubeTime, request: RequestRecording, context: RecordingContext) -> StoreRow {
-        let data = context.bodies.redact(frame, contentType: contentType, aboutSecrets: request.aboutSecrets).body
+        let data = context.bodies.redactProtobufFrame(frame, aboutSecrets: request.aboutSecrets)
         return RecordRows.streamEvent(request: request.id, time: time, direction: .upstreamToClient, channel: "watch", data: data)
     }
 }

@@ -57,7 +57,7 @@ enum ProxyAssembly {
         }
     }
 
-    private static func cluster(_ section: ClusterSection, endpoints: ResolvedEndpoints, path: String) throws -> ClusterUpstream {
+    static func cluster(_ section: ClusterSection, endpoints: ResolvedEndpoints, path: String) throws -> ClusterUpstream {
         let field = "clusters.\(section.name)"
         guard let caFile = section.caFile else { throw fail(path, field, "caFile is required: the CA the API server's certificate must chain to") }
         let credential: UpstreamCredential

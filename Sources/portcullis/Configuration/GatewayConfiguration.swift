@@ -37,7 +37,16 @@ struct GatewayConfiguration {
     var storePath: String { store.path ?? stateDirectory + "/recording.sqlite" }
 
     static func load(path: String) throws(ConfigurationError) -> GatewayConfiguration {
-        let root = try YAMLValue.load(path: path).mapping(allowed: sections)
+        try read(YAMLValue.load(path: path), path: path)
+    }
+
+    /// Reads a configuration from its text, as if from `file` (touches no file system).
+    static func parse(_ text: String, file: String) throws(ConfigurationError) -> GatewayConfiguration {
+        try read(YAMLValue.parse(text, file: file), path: file)
+    }
+
+    private static func read(_ document: YAMLValue, path: String) throws(ConfigurationError) -> GatewayConfiguration {
+        let root = try document.mapping(allowed: sections)
         guard let gatewayNode = root["gateway"] else {
             throw ConfigurationError(file: path, line: nil, field: "gateway", message: "required section is missing")
         }
