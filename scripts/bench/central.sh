@@ -44,8 +44,15 @@ psql_su "$("$PORTCULLIS" central roles --gateway bench=bench-%) ALTER ROLE bench
 
 # The gateway again, on a fresh store that ships to PostgreSQL in MODE.
 restart_gateway_shipping() { # restart_gateway_shipping MODE
+  # The previous gateway must be gone before the next binds the guard's queue. A shipping gateway
+  # drains its backlog on SIGTERM (central.drainTimeout, 10 s by default) before it exits.
   kill -TERM "$GATEWAY_PID" 2>/dev/null || true
-  for _ in $(seq 1 300); do kill -0 "$GATEWAY_PID" 2>/dev/null || break; sleep 0.1; done
+  for _ in $(seq 1 450); do kill -0 "$GATEWAY_PID" 2>/dev/null || break; sleep 0.1; done
+  if kill -0 "$GATEWAY_PID" 2>/dev/null; then
+    say "central: the previous gateway still runs 45 s after SIGTERM; killing it"
+    kill -KILL "$GATEWAY_PID" 2>/dev/null || true
+    for _ in $(seq 1 100); do kill -0 "$GATEWAY_PID" 2>/dev/null || break; sleep 0.1; done
+  fi
   local state="$GW/state-$1"
   sed -e "s#stateDirectory: $GW/state}#stateDirectory: $state}#" "$GW/portcullis.yaml" >"$GW/portcullis-$1.yaml"
   cat >>"$GW/portcullis-$1.yaml" <<YAML
