@@ -13,6 +13,9 @@
 #   scripts/bench.sh                 (as root; PORTCULLIS_BIN_DIR=DIR uses prebuilt release binaries)
 #   ROUNDS=3 SECONDS_PER_RUN=10 CONNECTIONS=16 WATCHES=1000 COMMIT_DELAY=0ms scripts/bench.sh
 #   CENTRAL=0 scripts/bench.sh      (leaves out the central store's runs)
+# PORTCULLIS_BIN_COMMIT names the commit prebuilt binaries came from. Each run writes its headline
+# figures and stage means to bench/summary.json; bench/before.json (or BENCH_BEFORE=FILE), a summary
+# of an earlier run, adds a before/after section to bench/results.md.
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -306,8 +309,8 @@ mkdir -p "$ROOT/bench"
 /usr/bin/python3 "$ROOT/scripts/bench/report.py" --runs "$RESULTS" --sent "$SENT_TO_GATEWAY" --recorded "$RECORDED" \
   --rss-peak-kib "$RSS_PEAK_KIB" --rss-before-watches-kib "$RSS_BEFORE_WATCHES_KIB" --rss-watches-kib "$RSS_WATCHES_KIB" \
   --watch-result "$WATCH_RESULT" --kubectl-direct-ms "$KUBECTL_DIRECT_MS" --kubectl-gateway-ms "$KUBECTL_GATEWAY_MS" \
-  --commit "$(cd "$ROOT" && git rev-parse --short HEAD)" --command "ROUNDS=$ROUNDS SECONDS_PER_RUN=$DURATION CONNECTIONS=$CONNECTIONS WATCHES=$WATCHES COMMIT_DELAY=$COMMIT_DELAY scripts/bench.sh" \
+  --commit "${PORTCULLIS_BIN_COMMIT:-$(cd "$ROOT" && git rev-parse --short HEAD)}" --command "ROUNDS=$ROUNDS SECONDS_PER_RUN=$DURATION CONNECTIONS=$CONNECTIONS WATCHES=$WATCHES COMMIT_DELAY=$COMMIT_DELAY scripts/bench.sh" \
   --connections "$CONNECTIONS" --body-bytes "${#BODY}" --metrics "$WORK/metrics.txt" --profile "$PROFILE" \
   --analysis "$ROOT/bench/analysis.md" ${CENTRAL_JSON:+--central "$CENTRAL_JSON"} --extra "$EXTRA" --switches "$SWITCHES" \
-  >"$ROOT/bench/results.md"
+  --summary "$ROOT/bench/summary.json" --before "${BENCH_BEFORE:-$ROOT/bench/before.json}" >"$ROOT/bench/results.md"
 cat "$ROOT/bench/results.md"

@@ -49,6 +49,8 @@ def main():
     p.add_argument("--central")
     p.add_argument("--extra")
     p.add_argument("--switches")
+    p.add_argument("--summary", help="write this run's headline figures and stage means here (JSON)")
+    p.add_argument("--before", help="a --summary file of an earlier run: adds a before/after section")
     a = p.parse_args()
     runs = {}
     raw = []
@@ -122,7 +124,19 @@ def main():
     if commits:
         out.append(f"{commits:,.0f} commits (SQLite WAL, the default `store.durability: process`), {seconds / commits * 1000:.2f} ms each on "
                    f"average, {rows / commits:.1f} rows per commit.\n")
-    out += stages(a.metrics)
+    stage_means = read_stages(a.metrics)
+    out += stages(stage_means)
+    headline = {"commit": a.commit, "portcullis": g[0], "nginx": n[0], "mitmproxy": m[0], "p50": g[1], "addedP50": added_g,
+                "addedP50OneClient": added_one, "watchRssMiB": rss_watch_mib, "stages": stage_means}
+    for name, configs in extra.items():
+        if "portcullis" in configs:
+            headline[name] = configs["portcullis"][0]
+    if a.summary:
+        with open(a.summary, "w") as f:
+            json.dump(headline, f, indent=1, sort_keys=True)
+    if a.before and os.path.exists(a.before):
+        with open(a.before) as f:
+            out += before_after(json.load(f), headline)
     if extra:
         out += extra_section(extra, med)
     if a.switches:
@@ -163,8 +177,12 @@ def main():
     print("\n".join(out))
 
 
-def stages(metrics_path):
-    """The mean time of each request stage (portcullis_request_stage_seconds) during the runs."""
+STAGE_ORDER = ["accept_tls", "authentication_cached", "authentication_verified", "policy", "request_record", "upstream_checkout",
+               "upstream_first_byte", "upstream_last_byte", "response_record", "delivery"]
+
+
+def read_stages(metrics_path):
+    """The mean seconds and count of each request stage (portcullis_request_stage_seconds) during the runs."""
     sums, counts = {}, {}
     with open(metrics_path) as f:
         for line in f:
@@ -176,16 +194,48 @@ def stages(metrics_path):
                 sums[stage] = float(value)
             elif name.startswith("portcullis_request_stage_seconds_count"):
                 counts[stage] = float(value)
-    if not counts:
+    return {stage: {"count": counts[stage], "mean": sums.get(stage, 0) / counts[stage]} for stage in counts if counts[stage]}
+
+
+def stages(means):
+    if not means:
         return []
-    order = ["accept_tls", "authentication_cached", "authentication_verified", "policy", "request_record", "upstream_checkout",
-             "upstream_first_byte", "upstream_last_byte", "response_record", "delivery"]
     out = ["## Where each request's time goes\n",
            "Mean of each stage over every request of the runs (`portcullis_request_stage_seconds`); `accept_tls` is per connection.\n",
            "| stage | observations | mean |", "|---|---:|---:|"]
-    for stage in order:
-        if counts.get(stage):
-            out.append(f"| {stage} | {counts[stage]:,.0f} | {sums.get(stage, 0) / counts[stage] * 1e3:.3f} ms |")
+    for stage in STAGE_ORDER:
+        if stage in means:
+            out.append(f"| {stage} | {means[stage]['count']:,.0f} | {means[stage]['mean'] * 1e3:.3f} ms |")
+    out.append("")
+    return out
+
+
+def before_after(before, after):
+    """Headline figures and stage means of an earlier run (--before) next to this one's."""
+    out = [f"## Before and after\n",
+           f"The same bench on this machine, first with the code of {before.get('commit', '?')}, then with this run's. "
+           "Ratios are within each run (peers measured alongside).\n",
+           "| figure | before | after |", "|---|---:|---:|"]
+    def row(label, key, fmt):
+        if key in before and key in after:
+            out.append(f"| {label} | {fmt(before[key], before)} | {fmt(after[key], after)} |")
+    row("Portcullis requests/s, 16 connections", "portcullis", lambda v, r: f"{v:,.0f}")
+    row("against nginx", "portcullis", lambda v, r: f"{v / r['nginx']:.2f}×")
+    row("against mitmproxy", "portcullis", lambda v, r: f"{v / r['mitmproxy']:.1f}×")
+    row("p50", "p50", lambda v, r: f"{v:.2f} ms")
+    row("added p50 (against direct)", "addedP50", lambda v, r: f"{v:.3f} ms")
+    row("one client: added p50", "addedP50OneClient", lambda v, r: f"{v:.3f} ms")
+    row("64 connections, requests/s", "64-connections", lambda v, r: f"{v:,.0f}")
+    row("80/20 mixed, requests/s", "mixed", lambda v, r: f"{v:,.0f}")
+    row("`store.durability: host`, requests/s", "host-durability", lambda v, r: f"{v:,.0f}")
+    row("1,000 idle watches, gateway RSS", "watchRssMiB", lambda v, r: f"{v:.1f} MiB")
+    b, a = before.get("stages", {}), after.get("stages", {})
+    if b or a:
+        out += ["", "| stage (mean) | before | after |", "|---|---:|---:|"]
+        for stage in STAGE_ORDER:
+            if stage in b or stage in a:
+                fmt = lambda m: f"{m[stage]['mean'] * 1e3:.3f} ms" if stage in m else "–"
+                out.append(f"| {stage} | {fmt(b)} | {fmt(a)} |")
     out.append("")
     return out
 
