@@ -189,6 +189,21 @@ in_agent setpriv --reuid "$GATEWAY_UID" --regid "$GATEWAY_UID" --clear-groups --
 for _ in $(seq 1 600); do grep -q '"event":"ready"' "$WORK/gateway.out" 2>/dev/null && break; sleep 0.1; done
 grep -q '"event":"ready"' "$WORK/gateway.out" || die "the gateway did not start: $(tail -5 "$WORK/gateway.err")"
 GATEWAY_PID="$(in_agent pgrep -u "$GATEWAY_UID" -f "portcullis up" | head -n 1)"
+# Stops the gateway before another starts (they share the guard's queue): SIGTERM, then SIGKILL if it
+# still runs after 45 s, which is a finding worth its line in the output.
+stop_gateway() { # stop_gateway STDERR-FILE
+  local started now
+  started=$(date +%s%N)
+  kill -TERM "$GATEWAY_PID" 2>/dev/null || return 0
+  for _ in $(seq 1 450); do kill -0 "$GATEWAY_PID" 2>/dev/null || break; sleep 0.1; done
+  if kill -0 "$GATEWAY_PID" 2>/dev/null; then
+    say "the gateway (pid $GATEWAY_PID) still runs 45 s after SIGTERM; killing it. Its last lines: $(tail -n 3 "$1" 2>/dev/null)"
+    kill -KILL "$GATEWAY_PID" 2>/dev/null || true
+    for _ in $(seq 1 100); do kill -0 "$GATEWAY_PID" 2>/dev/null || break; sleep 0.1; done
+  fi
+  now=$(date +%s%N)
+  say "the gateway stopped $(( (now - started) / 1000000 )) ms after SIGTERM"
+}
 
 cat >"$WORK/nginx/proxy.conf" <<NGINX
 worker_processes auto;
@@ -277,6 +292,7 @@ RSS_WATCHES_KIB="$(awk '/VmRSS/ { print $2 }' "/proc/$GATEWAY_PID/status")"
 echo go >&"${WATCHER[1]}"
 read -r -t 180 WATCH_RESULT <&"${WATCHER[0]}" || die "the watch events did not arrive within 180 s"
 kill "$WATCHER_PID" 2>/dev/null || true
+pkill -f "$ROOT/scripts/bench/watch_load.py" 2>/dev/null || true   # the coprocess's python, not only its shell
 
 # --- kubectl get pods, direct (from the cluster host) and through the gateway
 time_kubectl() { # time_kubectl NS ARGS...: median wall time of 5 runs, in ms
