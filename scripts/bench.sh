@@ -272,10 +272,11 @@ if perf stat -e instructions true >/dev/null 2>&1; then
   in_agent wrk -t2 -c"$CONNECTIONS" -d"$((DURATION + 2))s" -H "Authorization: Bearer $TOKEN" "${TARGET[portcullis]}" >/dev/null 2>&1 &
   WRK_PID=$!
   sleep 1
-  perf record -q -F 999 -p "$GATEWAY_PID" -o "$WORK/perf.data" -- sleep "$DURATION" >/dev/null 2>&1 || true
+  perf record -q -F 999 -p "$GATEWAY_PID" -o "$WORK/perf.data" -- sleep "$DURATION" >"$WORK/perf-record.out" 2>&1 || true
   wait "$WRK_PID" || true
-  perf report -q -i "$WORK/perf.data" --stdio --no-children --sort dso,symbol 2>/dev/null | grep -v '^$' | head -n 25 \
+  perf report -q -i "$WORK/perf.data" --stdio --no-children --sort dso,symbol 2>"$WORK/perf-report.err" | grep -v '^$' | head -n 25 \
     | sed -E 's/[[:space:]]+-[[:space:]]+-[[:space:]]*$//; s/[[:space:]]+$//' >"$PROFILE" || true
+  [[ -s $PROFILE ]] || { echo "no profile: perf record said: $(tail -n 3 "$WORK/perf-record.out"); perf report said: $(tail -n 3 "$WORK/perf-report.err")" >"$PROFILE"; }
 else
   echo "perf is not supported on this machine" >"$PROFILE"
 fi

@@ -47,7 +47,8 @@ restart_gateway_shipping() { # restart_gateway_shipping MODE
   # A shipping gateway drains its backlog on SIGTERM (central.drainTimeout, 10 s by default).
   stop_gateway "$WORK/gateway-previous.err"
   local state="$GW/state-$1"
-  sed -e "s#stateDirectory: $GW/state}#stateDirectory: $state}#" "$GW/portcullis.yaml" >"$GW/portcullis-$1.yaml"
+  sed -e "s#stateDirectory: $GW/state\([,}]\)#stateDirectory: $state\1#" "$GW/portcullis.yaml" >"$GW/portcullis-$1.yaml"
+  grep -q "stateDirectory: $state[,}]" "$GW/portcullis-$1.yaml" || die "central: could not point the gateway at a fresh store ($state)"
   cat >>"$GW/portcullis-$1.yaml" <<YAML
 central: {host: $CENTRAL_IP, user: bench, passwordFile: $GW/central.pw, caFile: $GW/bench-ca.crt, hostName: bench-$1, mode: $1}
 YAML
