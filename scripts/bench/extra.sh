@@ -33,6 +33,10 @@ extra_run() { # extra_run NAME CONFIG THREADS CONNECTIONS [wrk arguments...]
 for config in direct nginx portcullis; do extra_run one-client "$config" 1 1; done
 for config in nginx portcullis; do extra_run 64-connections "$config" 2 64; done
 for config in nginx portcullis; do extra_run mixed "$config" 2 "$CONNECTIONS" -s "$WORK/mixed.lua"; done
+# How the gateway answered the mixed run's creates, from its record (a non-2xx count needs a reason).
+say "mixed portcullis: the creates' statuses in the record: $(sqlite3 "file:$GW/state/recording.sqlite?mode=ro" \
+  "SELECT group_concat(status_code || ' x' || n || coalesce(' (' || reason || ')', ''), '; ') FROM (SELECT s.status_code, s.reason, count(*) AS n
+   FROM requests r JOIN responses s ON s.request_id = r.id WHERE r.method = 'POST' GROUP BY s.status_code, s.reason)" 2>&1)"
 
 # Context switches and CPU migrations of the gateway per request, at top load.
 SWITCHES="$WORK/switches.txt"
