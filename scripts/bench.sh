@@ -49,6 +49,9 @@ SANDBOX_IP=198.18.0.3
 DIRECT_IP=198.18.0.4   # the same upstream on an address that is not an API endpoint: the guard drops
                        # everything else sent to an endpoint's address, whatever the port
 GATEWAY_UID=64990
+# A soak's gateway runs as a uid of its own, so that another benchmark's or test's `pgrep -u 64990`
+# on this machine cannot find it and stop it half an hour in.
+[[ -n $SOAK_MINUTES ]] && GATEWAY_UID=64993
 AGENT_NS="pcl-$$-0-agent"
 CLUSTER_NS="pcl-$$-0-cluster"
 VETH_AGENT="pv$(($$ % 100000))a0"
@@ -120,6 +123,10 @@ ip -n "$CLUSTER_NS" addr add "$DIRECT_IP/24" dev "$VETH_CLUSTER"
 ip -n "$AGENT_NS" link set "$VETH_AGENT" up
 ip -n "$CLUSTER_NS" link set "$VETH_CLUSTER" up
 in_agent() { ip netns exec "$AGENT_NS" "$@"; }
+gateway_pid() { # this run's gateway: `portcullis up` as GATEWAY_UID in this run's agent namespace, not another run's
+  ip netns pids "$AGENT_NS" | paste -sd, | xargs -r ps -o pid=,uid=,args= -p 2>/dev/null \
+    | awk -v uid="$GATEWAY_UID" '$2 == uid && $0 ~ /portcullis up / { print $1; exit }'
+}
 in_cluster() { ip netns exec "$CLUSTER_NS" "$@"; }
 wait_tcp() { # wait_tcp NS HOST PORT
   for _ in $(seq 1 300); do
@@ -209,7 +216,8 @@ in_agent setpriv --reuid "$GATEWAY_UID" --regid "$GATEWAY_UID" --clear-groups --
   --ambient-caps +net_admin,+net_raw -- "$PORTCULLIS" up --config "$GW/portcullis.yaml" >"$WORK/gateway.out" 2>"$WORK/gateway.err" &
 for _ in $(seq 1 600); do grep -q '"event":"ready"' "$WORK/gateway.out" 2>/dev/null && break; sleep 0.1; done
 grep -q '"event":"ready"' "$WORK/gateway.out" || die "the gateway did not start: $(tail -5 "$WORK/gateway.err")"
-GATEWAY_PID="$(in_agent pgrep -u "$GATEWAY_UID" -f "portcullis up" | head -n 1)"
+GATEWAY_PID="$(gateway_pid)"
+[[ -n $GATEWAY_PID ]] || die "the gateway's process is not in $AGENT_NS"
 
 if [[ -n $SOAK_MINUTES ]]; then
   source "$ROOT/scripts/bench/soak.sh"   # exits
