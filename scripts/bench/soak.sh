@@ -11,6 +11,7 @@
 #      matches Audit-IDs (the sandbox's audit log and every response a client received, against the
 #      store's requests) and writes bench/soak.md and bench/soak.png, and the soak section of
 #      bench/results.md when that file exists.
+# SOAK_KEEP=DIR keeps the raw material there: the clients' logs, the gateway's, the audit log, the store.
 
 SOAK_SECONDS=$((SOAK_MINUTES * 60))
 SOAK_TOP_SECONDS="${SOAK_TOP_SECONDS:-15}"
@@ -34,8 +35,15 @@ if ! "$PLOT_VENV/bin/python" -c 'import matplotlib' 2>/dev/null; then
 fi
 
 # The load's jobs run in the background; they end at the deadline, or here when the run is cut short.
+# Only jobs this shell still lists as running are signalled: the pid of one that ended may already
+# belong to someone else's process.
 SOAK_JOBS=()
-soak_stop_jobs() { ((${#SOAK_JOBS[@]})) && kill "${SOAK_JOBS[@]}" 2>/dev/null; return 0; }
+soak_running() { jobs -pr | grep -qx "$1"; }
+soak_stop_jobs() {
+  local job
+  for job in "${SOAK_JOBS[@]}"; do soak_running "$job" && kill "$job" 2>/dev/null; done
+  return 0
+}
 trap 'status=$?; set +e; soak_stop_jobs; (exit $status); cleanup' EXIT  # set +e: the trap must reach cleanup
 
 # --- the clients' credentials: the token in a file, a kubeconfig that trusts the gateway's CA
@@ -136,8 +144,11 @@ soak_reloads() { # the policy file rewritten every minute, as an editor does: el
 soak_execs & SOAK_JOBS+=($!)
 soak_reloads & SOAK_JOBS+=($!)
 
+soak_gateway_alive() {
+  [[ $(gateway_pid) == "$GATEWAY_PID" ]] || die "the gateway (pid $GATEWAY_PID) exited during the soak: $(tail -5 "$WORK/gateway.err")"
+}
 CLOCK_TICKS=$(getconf CLK_TCK)
-soak_sample() { # elapsed rss-KiB fds store-bytes gateway-cpu-seconds requests watches-open execs reloads anon-KiB file-KiB wal-bytes
+soak_sample() { # elapsed rss-KiB fds store-bytes gateway-cpu-seconds requests watches-open execs reloads anon-KiB file-KiB wal-bytes load
   local elapsed=$(( $(date +%s) - SOAK_START ))
   local rss fds store cpu requests open execs reloads file anon mapped wal=0
   read -r rss anon mapped < <(awk '/^VmRSS/ { r = $2 } /^RssAnon/ { a = $2 } /^RssFile/ { f = $2 } END { print r, a, f }' "/proc/$GATEWAY_PID/status")
@@ -150,8 +161,8 @@ soak_sample() { # elapsed rss-KiB fds store-bytes gateway-cpu-seconds requests w
   open="$(sed -n 's/.*"open": \([0-9]*\).*/\1/p' "$SOAK/responses/watches.state" 2>/dev/null || true)"
   execs="$(wc -l <"$SOAK/execs.tsv")"
   reloads="$(grep -c $'\tok$' "$SOAK/reloads.tsv" || true)"
-  printf '%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$elapsed" "$rss" "$fds" "$store" "$cpu" "$requests" "${open:-0}" \
-    "$execs" "$reloads" "$anon" "$mapped" "$wal" >>"$SOAK/samples.tsv"
+  printf '%d\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$elapsed" "$rss" "$fds" "$store" "$cpu" "$requests" "${open:-0}" \
+    "$execs" "$reloads" "$anon" "$mapped" "$wal" "$(cut -d' ' -f1 /proc/loadavg)" >>"$SOAK/samples.tsv"
 }
 : >"$SOAK/samples.tsv"
 soak_sample
@@ -161,7 +172,7 @@ while (( next < SOAK_END )); do
   next=$((next + SOAK_SAMPLE_INTERVAL))
   (( next > SOAK_END )) && next=$SOAK_END
   sleep "$(( next - $(date +%s) > 0 ? next - $(date +%s) : 0 ))"
-  kill -0 "$GATEWAY_PID" 2>/dev/null || die "the gateway exited during the soak: $(tail -5 "$WORK/gateway.err")"
+  soak_gateway_alive
   soak_sample
   if (( ($(date +%s) - SOAK_START) % 60 < SOAK_SAMPLE_INTERVAL )); then
     say "soak: $(tail -n 1 "$SOAK/samples.tsv" | awk '{ printf "%ds: RSS %.1f MiB, %d fds, store %.1f MiB, %d responses, %d watches open, %d execs", $1, $2 / 1024, $3, $4 / 1048576, $6, $7, $8 }')"
@@ -171,15 +182,17 @@ done
 # --- 4. stop, commit, match
 say "soak: stopping the load"
 for job in "${SOAK_JOBS[@]}"; do
-  for _ in $(seq 1 600); do kill -0 "$job" 2>/dev/null || break; sleep 0.1; done
-  kill "$job" 2>/dev/null || true
+  for _ in $(seq 1 600); do soak_running "$job" || break; sleep 0.1; done
+  soak_running "$job" && { say "soak: a load job outlived the deadline by 60 s; stopping it"; kill "$job" 2>/dev/null; }
 done
 wait "$MIX_JOB" "$WATCH_JOB" 2>/dev/null || true
+soak_gateway_alive
 soak_sample   # after the load, before the gateway stops
 say "soak: stopping the gateway (it commits what it holds)"
-kill -TERM "$GATEWAY_PID" 2>/dev/null || true
-for _ in $(seq 1 600); do kill -0 "$GATEWAY_PID" 2>/dev/null || break; sleep 0.1; done
-kill -0 "$GATEWAY_PID" 2>/dev/null && die "the gateway did not exit within 60 s of SIGTERM"
+soak_gateway_alive
+kill -TERM "$GATEWAY_PID"
+for _ in $(seq 1 600); do [[ $(gateway_pid) == "$GATEWAY_PID" ]] || break; sleep 0.1; done
+[[ $(gateway_pid) == "$GATEWAY_PID" ]] && die "the gateway did not exit within 60 s of SIGTERM"
 # The sandbox appends its audit log from a queue of its own: wait until the file stops growing.
 size=-1
 while [[ $size != "$(stat -c %s "$WORK/sandbox/audit.log")" ]]; do size="$(stat -c %s "$WORK/sandbox/audit.log")"; sleep 1; done
@@ -196,4 +209,11 @@ SOAK_STATUS=0
   --commit "${PORTCULLIS_BIN_COMMIT:-$(cd "$ROOT" && git rev-parse --short HEAD)}" --command "$SOAK_COMMAND" --loadavg "$SOAK_LOADAVG" \
   --markdown "$ROOT/bench/soak.md" --plot "$ROOT/bench/soak.png" --results "$ROOT/bench/results.md" || SOAK_STATUS=$?
 cat "$ROOT/bench/soak.md"
+if [[ -n ${SOAK_KEEP:-} ]]; then   # the raw material, for a closer look: logs, the audit log, the store
+  mkdir -p "$SOAK_KEEP"
+  cp -a "$SOAK" "$WORK/gateway.out" "$WORK/gateway.err" "$WORK/sandbox.out" "$WORK/sandbox/audit.log" "$GW/state/recording.sqlite"* \
+    "$SOAK_KEEP/" 2>/dev/null || true
+  rm -f "$SOAK_KEEP/soak/token" "$SOAK_KEEP/soak/kubeconfig"
+  say "soak: kept the raw material in $SOAK_KEEP"
+fi
 exit "$SOAK_STATUS"

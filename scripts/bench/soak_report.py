@@ -62,11 +62,11 @@ def read_samples(path):
     with open(path) as f:
         for line in f:
             p = line.split()
-            if len(p) == 12:
+            if len(p) == 13:
                 rows.append({"t": int(p[0]), "rss": int(p[1]) / 1024, "fds": int(p[2]), "store": int(p[3]) / 1048576,
                              "cpu": float(p[4]), "requests": int(p[5]), "open": int(p[6]), "execs": int(p[7]),
                              "reloads": int(p[8]), "anon": int(p[9]) / 1024, "file": int(p[10]) / 1024,
-                             "wal": int(p[11]) / 1048576})
+                             "wal": int(p[11]) / 1048576, "load": float(p[12])})
     return rows
 
 
@@ -223,6 +223,7 @@ def main():
         if EXPECTED.get(verb) not in (None, status):
             unexpected[f"{verb} {status}"] = unexpected.get(f"{verb} {status}", 0) + 1
     store_execs = sum(1 for r in store.values() if r[2] == "exec")
+    unended = [i for i, r in store.items() if r[3] is None]   # requests without a response row
     audit_execs = sum(1 for e in audit.values() if e.get("objectRef", {}).get("subresource") == "exec")
 
     rss = flatness(samples, seconds, "rss")
@@ -240,6 +241,8 @@ def main():
             problems.append(f"too few samples after warm-up to judge {name}")
         elif not verdict["flat"]:
             problems.append(f"{name} not flat after warm-up")
+    if unended:
+        problems.append(f"{len(unended)} requests in the store have no response recorded")
     if exec_failures:
         problems.append(f"{len(exec_failures)} of {len(execs)} execs failed")
     if reload_failures:
@@ -252,7 +255,11 @@ def main():
         by_verb.setdefault(verb, []).append(ms)
     all_ms = [line[3] for line in mix_lines]
     step = 60 if seconds >= 600 else 30
-    shown = [s for s in during if s["t"] % step == 0 or s is during[-1]]
+    shown = [during[0]] if during else []
+    for boundary in range(step, seconds + step, step):   # the first sample at or after each step
+        later = [s for s in during if s["t"] >= min(boundary, during[-1]["t"])]
+        if later and later[0] is not shown[-1]:
+            shown.append(later[0])
 
     out = [f"## Soak: {a.minutes} minutes at half the top rate\n"]
     out.append(f"- Date: {datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}")
@@ -305,6 +312,8 @@ def main():
                f"| {len(audit):,} Audit-IDs in the audit log, {len(audit) - len(sandbox_missing):,} in the store's requests |")
     out.append(f"| client responses ⊆ store | {'nothing missing' if not client_missing else '**' + str(len(client_missing)) + ' missing**'} "
                f"| {len(received):,} responses received (top-rate run included), {len(received) - len(client_missing):,} in the store |")
+    out.append(f"| every request's end recorded | {'yes' if not unended else '**' + str(len(unended)) + ' without one**'} "
+               f"| {len(store):,} requests in the store, {len(store) - len(unended):,} with a response row |")
     out.append(f"| execs | {'all succeeded' if not exec_failures else '**' + str(len(exec_failures)) + ' failed**'} "
                f"| {len(execs)} by kubectl; the store holds {store_execs} exec requests, the audit log {audit_execs} "
                "(one more each: the readiness check before the load) |")
@@ -327,11 +336,17 @@ def main():
                 out.append(f"| {i} | sandbox | {e.get('verb')} | {e.get('requestURI')} as {user}, {e.get('responseStatus', {}).get('code')} |")
             else:
                 out.append(f"| {i} | client | {received[i][0]} | status {received[i][1]} |")
+    if exec_failures or reload_failures:
+        out.append("\nFailures:\n")
+        for e in exec_failures[:20]:
+            out.append(f"- exec {e[1]} at {clock(int(e[0]))} over {e[2]}: exit {e[3]} after {e[4]} ms; output: `{e[5][:300]}`")
+        for r in reload_failures[:20]:
+            out.append(f"- policy reload {r[1]} at {clock(int(r[0]))}: {r[4]}")
     out.append("")
     out.append("![gateway RSS, open descriptors, store size and rate over the soak](soak.png)\n")
     out.append(f"### Samples (every {step} s; all of them below)\n")
-    header = ["| time | RSS | RssAnon | descriptors | store | WAL | gateway CPU | responses | responses/s | p99 | watches open | execs | reloads |",
-              "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    header = ["| time | RSS | RssAnon | descriptors | store | WAL | gateway CPU | responses | responses/s | p99 | watches open | execs | reloads | load |",
+              "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     out += header
     latencies = by_second(mix_lines)
     previous = None
@@ -349,7 +364,8 @@ def main():
     out.append("Columns: RSS is VmRSS of the gateway, RssAnon its anonymous part (the heap; the rest is mapped files and "
                "shared memory such as SQLite's WAL index); descriptors count /proc/PID/fd; store is the SQLite file plus its WAL; "
                "gateway CPU is user + system seconds since it started; responses counts what the mix, the watches and the writer "
-               "received; responses/s and the mix's p99 latency are over the interval since the previous row.")
+               "received; responses/s and the mix's p99 latency are over the interval since the previous row; load is the machine's "
+               "1-minute load average (2 cores; other work on the machine shows here).")
     if problems:
         out.append("\n**Problems:** " + "; ".join(problems) + ".")
     text = "\n".join(out) + "\n"
@@ -382,7 +398,7 @@ def row(s, previous, mix_lines, after=False):
         rate, p99 = "–", "–"
     time = clock(s["t"]) + (" (load stopped)" if after else "")
     return (f"| {time} | {s['rss']:.1f} MiB | {s['anon']:.1f} MiB | {s['fds']} | {s['store']:.1f} MiB | {s['wal']:.1f} MiB | "
-            f"{s['cpu']:.0f} s | {s['requests']:,} | {rate} | {p99} | {s['open']} | {s['execs']} | {s['reloads']} |")
+            f"{s['cpu']:.0f} s | {s['requests']:,} | {rate} | {p99} | {s['open']} | {s['execs']} | {s['reloads']} | {s['load']:.1f} |")
 
 
 if __name__ == "__main__":
