@@ -218,6 +218,21 @@ for _ in $(seq 1 600); do grep -q '"event":"ready"' "$WORK/gateway.out" 2>/dev/n
 grep -q '"event":"ready"' "$WORK/gateway.out" || die "the gateway did not start: $(tail -5 "$WORK/gateway.err")"
 GATEWAY_PID="$(gateway_pid)"
 [[ -n $GATEWAY_PID ]] || die "the gateway's process is not in $AGENT_NS"
+# Stops the gateway before another starts (they share the guard's queue): SIGTERM, then SIGKILL if it
+# still runs after 45 s, which is a finding worth its line in the output.
+stop_gateway() { # stop_gateway STDERR-FILE
+  local started now
+  started=$(date +%s%N)
+  kill -TERM "$GATEWAY_PID" 2>/dev/null || return 0
+  for _ in $(seq 1 450); do kill -0 "$GATEWAY_PID" 2>/dev/null || break; sleep 0.1; done
+  if kill -0 "$GATEWAY_PID" 2>/dev/null; then
+    say "the gateway (pid $GATEWAY_PID) still runs 45 s after SIGTERM; killing it. Its last lines: $(tail -n 3 "$1" 2>/dev/null)"
+    kill -KILL "$GATEWAY_PID" 2>/dev/null || true
+    for _ in $(seq 1 100); do kill -0 "$GATEWAY_PID" 2>/dev/null || break; sleep 0.1; done
+  fi
+  now=$(date +%s%N)
+  say "the gateway stopped $(( (now - started) / 1000000 )) ms after SIGTERM"
+}
 
 if [[ -n $SOAK_MINUTES ]]; then
   source "$ROOT/scripts/bench/soak.sh"   # exits
@@ -290,10 +305,11 @@ if perf stat -e instructions true >/dev/null 2>&1; then
   in_agent wrk -t2 -c"$CONNECTIONS" -d"$((DURATION + 2))s" -H "Authorization: Bearer $TOKEN" "${TARGET[portcullis]}" >/dev/null 2>&1 &
   WRK_PID=$!
   sleep 1
-  perf record -q -F 999 -p "$GATEWAY_PID" -o "$WORK/perf.data" -- sleep "$DURATION" >/dev/null 2>&1 || true
+  perf record -q -F 999 -p "$GATEWAY_PID" -o "$WORK/perf.data" -- sleep "$DURATION" >"$WORK/perf-record.out" 2>&1 || true
   wait "$WRK_PID" || true
-  perf report -q -i "$WORK/perf.data" --stdio --no-children --sort dso,symbol 2>/dev/null | grep -v '^$' | head -n 25 \
+  perf report -q -i "$WORK/perf.data" --stdio --no-children --sort dso,symbol 2>"$WORK/perf-report.err" | grep -v '^$' | head -n 25 \
     | sed -E 's/[[:space:]]+-[[:space:]]+-[[:space:]]*$//; s/[[:space:]]+$//' >"$PROFILE" || true
+  [[ -s $PROFILE ]] || { echo "no profile: perf record said: $(tail -n 3 "$WORK/perf-record.out"); perf report said: $(tail -n 3 "$WORK/perf-report.err")" >"$PROFILE"; }
 else
   echo "perf is not supported on this machine" >"$PROFILE"
 fi
@@ -310,6 +326,7 @@ RSS_WATCHES_KIB="$(awk '/VmRSS/ { print $2 }' "/proc/$GATEWAY_PID/status")"
 echo go >&"${WATCHER[1]}"
 read -r -t 180 WATCH_RESULT <&"${WATCHER[0]}" || die "the watch events did not arrive within 180 s"
 kill "$WATCHER_PID" 2>/dev/null || true
+pkill -f "$ROOT/scripts/bench/watch_load.py" 2>/dev/null || true   # the coprocess's python, not only its shell
 
 # --- kubectl get pods, direct (from the cluster host) and through the gateway
 time_kubectl() { # time_kubectl NS ARGS...: median wall time of 5 runs, in ms

@@ -44,17 +44,11 @@ psql_su "$("$PORTCULLIS" central roles --gateway bench=bench-%) ALTER ROLE bench
 
 # The gateway again, on a fresh store that ships to PostgreSQL in MODE.
 restart_gateway_shipping() { # restart_gateway_shipping MODE
-  # The previous gateway must be gone before the next binds the guard's queue. A shipping gateway
-  # drains its backlog on SIGTERM (central.drainTimeout, 10 s by default) before it exits.
-  kill -TERM "$GATEWAY_PID" 2>/dev/null || true
-  for _ in $(seq 1 450); do kill -0 "$GATEWAY_PID" 2>/dev/null || break; sleep 0.1; done
-  if kill -0 "$GATEWAY_PID" 2>/dev/null; then
-    say "central: the previous gateway still runs 45 s after SIGTERM; killing it"
-    kill -KILL "$GATEWAY_PID" 2>/dev/null || true
-    for _ in $(seq 1 100); do kill -0 "$GATEWAY_PID" 2>/dev/null || break; sleep 0.1; done
-  fi
+  # A shipping gateway drains its backlog on SIGTERM (central.drainTimeout, 10 s by default).
+  stop_gateway "$WORK/gateway-previous.err"
   local state="$GW/state-$1"
-  sed -e "s#stateDirectory: $GW/state}#stateDirectory: $state}#" "$GW/portcullis.yaml" >"$GW/portcullis-$1.yaml"
+  sed -e "s#stateDirectory: $GW/state\([,}]\)#stateDirectory: $state\1#" "$GW/portcullis.yaml" >"$GW/portcullis-$1.yaml"
+  grep -q "stateDirectory: $state[,}]" "$GW/portcullis-$1.yaml" || die "central: could not point the gateway at a fresh store ($state)"
   cat >>"$GW/portcullis-$1.yaml" <<YAML
 central: {host: $CENTRAL_IP, user: bench, passwordFile: $GW/central.pw, caFile: $GW/bench-ca.crt, hostName: bench-$1, mode: $1}
 YAML
@@ -66,6 +60,7 @@ YAML
   for _ in $(seq 1 600); do grep -q '"event":"ready"' "$WORK/gateway-$1.out" 2>/dev/null && break; sleep 0.1; done
   grep -q '"event":"ready"' "$WORK/gateway-$1.out" || die "the shipping gateway ($1) did not start: $(tail -5 "$WORK/gateway-$1.err")"
   GATEWAY_PID="$(gateway_pid)"
+  ln -sf "$WORK/gateway-$1.err" "$WORK/gateway-previous.err"
 }
 metric() { in_agent curl -s http://127.0.0.1:19464/metrics | awk -v m="$1" '$1 == m { print $2 }' | head -n 1; }
 

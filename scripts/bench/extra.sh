@@ -50,8 +50,7 @@ else
 fi
 
 # store.durability: host (synchronous = FULL), same load.
-kill -TERM "$GATEWAY_PID" 2>/dev/null || true
-for _ in $(seq 1 300); do kill -0 "$GATEWAY_PID" 2>/dev/null || break; sleep 0.1; done
+stop_gateway "$WORK/gateway.err"
 sed -e "s#^store: {#store: {durability: host, #" "$GW/portcullis.yaml" >"$GW/portcullis-host.yaml"
 chmod 644 "$GW/portcullis-host.yaml"
 in_agent setpriv --reuid "$GATEWAY_UID" --regid "$GATEWAY_UID" --clear-groups --inh-caps +net_admin,+net_raw \
@@ -59,4 +58,5 @@ in_agent setpriv --reuid "$GATEWAY_UID" --regid "$GATEWAY_UID" --clear-groups --
 for _ in $(seq 1 600); do grep -q '"event":"ready"' "$WORK/gateway-host.out" 2>/dev/null && break; sleep 0.1; done
 grep -q '"event":"ready"' "$WORK/gateway-host.out" || die "the gateway (durability host) did not start: $(tail -5 "$WORK/gateway-host.err")"
 GATEWAY_PID="$(gateway_pid)"
+ln -sf "$WORK/gateway-host.err" "$WORK/gateway-previous.err"
 extra_run host-durability portcullis 2 "$CONNECTIONS"
