@@ -16,7 +16,26 @@
 # PORTCULLIS_BIN_COMMIT names the commit prebuilt binaries came from. Each run writes its headline
 # figures and stage means to bench/summary.json; bench/before.json (or BENCH_BEFORE=FILE), a summary
 # of an earlier run, adds a before/after section to bench/results.md.
+#
+#   scripts/bench.sh --soak MINUTES  (issue 15) the same setup, then instead of the runs above a soak
+#       (scripts/bench/soak.sh): the top rate of a request mix (reads, creates, deletes), then that mix
+#       at half the top rate for MINUTES with 200 watches that reconnect, a kubectl exec every 5 s and a
+#       policy reload every minute; the gateway's RSS, open descriptors and store size every 10 s; then
+#       every Audit-ID of the sandbox's audit log and every response the clients received is looked up
+#       in the store. Writes bench/soak.md and bench/soak.png (matplotlib in .venv-plot), and the soak
+#       section of bench/results.md when it exists (report.py keeps it there on a normal run). Exits 1
+#       when something is missing or RSS or descriptors grow after warm-up. Takes MINUTES plus about
+#       two minutes (more when it must build or install). Knobs: SOAK_PROCESSES, SOAK_THREADS (4 x 4
+#       connections), SOAK_WATCHES (200), SOAK_EXEC_INTERVAL (5), SOAK_TOP_SECONDS (15).
 set -euo pipefail
+
+SOAK_MINUTES=""
+if [[ ${1:-} == --soak ]]; then
+  [[ ${2:-} =~ ^[1-9][0-9]*$ ]] || { echo "bench.sh: --soak takes a whole number of minutes, not '${2:-}'" >&2; exit 2; }
+  SOAK_MINUTES=$2
+  shift 2
+fi
+(($# == 0)) || { echo "bench.sh: unknown argument '$1' (usage: scripts/bench.sh [--soak MINUTES])" >&2; exit 2; }
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 ROUNDS="${ROUNDS:-3}"
@@ -30,6 +49,9 @@ SANDBOX_IP=198.18.0.3
 DIRECT_IP=198.18.0.4   # the same upstream on an address that is not an API endpoint: the guard drops
                        # everything else sent to an endpoint's address, whatever the port
 GATEWAY_UID=64990
+# A soak's gateway runs as a uid of its own, so that another benchmark's or test's `pgrep -u 64990`
+# on this machine cannot find it and stop it half an hour in.
+[[ -n $SOAK_MINUTES ]] && GATEWAY_UID=64993
 AGENT_NS="pcl-$$-0-agent"
 CLUSTER_NS="pcl-$$-0-cluster"
 VETH_AGENT="pv$(($$ % 100000))a0"
@@ -66,7 +88,7 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 MITM_VENV="$ROOT/.venv-mitm"
-if [[ ! -x $MITM_VENV/bin/mitmdump ]]; then
+if [[ -z $SOAK_MINUTES && ! -x $MITM_VENV/bin/mitmdump ]]; then
   say "installing mitmproxy into $MITM_VENV"
   /usr/bin/python3 -m venv "$MITM_VENV"
   "$MITM_VENV/bin/pip" install -q --disable-pip-version-check mitmproxy
@@ -101,6 +123,10 @@ ip -n "$CLUSTER_NS" addr add "$DIRECT_IP/24" dev "$VETH_CLUSTER"
 ip -n "$AGENT_NS" link set "$VETH_AGENT" up
 ip -n "$CLUSTER_NS" link set "$VETH_CLUSTER" up
 in_agent() { ip netns exec "$AGENT_NS" "$@"; }
+gateway_pid() { # this run's gateway: `portcullis up` as GATEWAY_UID in this run's agent namespace, not another run's
+  ip netns pids "$AGENT_NS" | paste -sd, | xargs -r ps -o pid=,uid=,args= -p 2>/dev/null \
+    | awk -v uid="$GATEWAY_UID" '$2 == uid && $0 ~ /portcullis up / { print $1; exit }'
+}
 in_cluster() { ip netns exec "$CLUSTER_NS" "$@"; }
 wait_tcp() { # wait_tcp NS HOST PORT
   for _ in $(seq 1 300); do
@@ -160,8 +186,10 @@ for _ in $(seq 1 300); do grep -q listening "$WORK/minting.out" 2>/dev/null && b
 ISSUER="$(awk '/listening/ { print $2 }' "$WORK/minting.out")"
 [[ -n $ISSUER ]] || die "the token issuer did not start: $(cat "$WORK/minting.out")"
 NOW=$(date +%s)
+TOKEN_SECONDS=7200
+[[ -n $SOAK_MINUTES ]] && ((SOAK_MINUTES * 60 + 3600 > TOKEN_SECONDS)) && TOKEN_SECONDS=$((SOAK_MINUTES * 60 + 3600))
 TOKEN="$(printf '[{"key":"rsa-1","alg":"RS256","claims":{"iss":"%s","aud":"portcullis","sub":"bench","iat":%d,"exp":%d}}]' \
-  "$ISSUER" "$NOW" "$((NOW + 7200))" | "$PYTHON" "$ROOT/Tests/clients/oidc_mint.py" mint --dir "$WORK/minting" \
+  "$ISSUER" "$NOW" "$((NOW + TOKEN_SECONDS))" | "$PYTHON" "$ROOT/Tests/clients/oidc_mint.py" mint --dir "$WORK/minting" \
   | /usr/bin/python3 -c 'import json,sys; print(json.load(sys.stdin)[0])')"
 awk -F, '$2 == "admin" { print $1 }' "$WORK/sandbox/tokens.csv" >"$GW/cluster.token"
 cp "$WORK/sandbox/ca.crt" "$GW/sandbox-ca.crt"
@@ -188,7 +216,8 @@ in_agent setpriv --reuid "$GATEWAY_UID" --regid "$GATEWAY_UID" --clear-groups --
   --ambient-caps +net_admin,+net_raw -- "$PORTCULLIS" up --config "$GW/portcullis.yaml" >"$WORK/gateway.out" 2>"$WORK/gateway.err" &
 for _ in $(seq 1 600); do grep -q '"event":"ready"' "$WORK/gateway.out" 2>/dev/null && break; sleep 0.1; done
 grep -q '"event":"ready"' "$WORK/gateway.out" || die "the gateway did not start: $(tail -5 "$WORK/gateway.err")"
-GATEWAY_PID="$(in_agent pgrep -u "$GATEWAY_UID" -f "portcullis up" | head -n 1)"
+GATEWAY_PID="$(gateway_pid)"
+[[ -n $GATEWAY_PID ]] || die "the gateway's process is not in $AGENT_NS"
 # Stops the gateway before another starts (they share the guard's queue): SIGTERM, then SIGKILL if it
 # still runs after 45 s, which is a finding worth its line in the output.
 stop_gateway() { # stop_gateway STDERR-FILE
@@ -204,6 +233,10 @@ stop_gateway() { # stop_gateway STDERR-FILE
   now=$(date +%s%N)
   say "the gateway stopped $(( (now - started) / 1000000 )) ms after SIGTERM"
 }
+
+if [[ -n $SOAK_MINUTES ]]; then
+  source "$ROOT/scripts/bench/soak.sh"   # exits
+fi
 
 cat >"$WORK/nginx/proxy.conf" <<NGINX
 worker_processes auto;
@@ -328,6 +361,6 @@ mkdir -p "$ROOT/bench"
   --watch-result "$WATCH_RESULT" --kubectl-direct-ms "$KUBECTL_DIRECT_MS" --kubectl-gateway-ms "$KUBECTL_GATEWAY_MS" \
   --commit "${PORTCULLIS_BIN_COMMIT:-$(cd "$ROOT" && git rev-parse --short HEAD)}" --command "ROUNDS=$ROUNDS SECONDS_PER_RUN=$DURATION CONNECTIONS=$CONNECTIONS WATCHES=$WATCHES COMMIT_DELAY=$COMMIT_DELAY scripts/bench.sh" \
   --connections "$CONNECTIONS" --body-bytes "${#BODY}" --metrics "$WORK/metrics.txt" --profile "$PROFILE" \
-  --analysis "$ROOT/bench/analysis.md" ${CENTRAL_JSON:+--central "$CENTRAL_JSON"} --extra "$EXTRA" --switches "$SWITCHES" \
+  --analysis "$ROOT/bench/analysis.md" --soak "$ROOT/bench/soak.md" ${CENTRAL_JSON:+--central "$CENTRAL_JSON"} --extra "$EXTRA" --switches "$SWITCHES" \
   --summary "$ROOT/bench/summary.json" --before "${BENCH_BEFORE:-$ROOT/bench/before.json}" >"$ROOT/bench/results.md"
 cat "$ROOT/bench/results.md"

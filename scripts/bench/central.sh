@@ -59,7 +59,7 @@ YAML
     --ambient-caps +net_admin,+net_raw -- "$PORTCULLIS" up --config "$GW/portcullis-$1.yaml" >"$WORK/gateway-$1.out" 2>"$WORK/gateway-$1.err" &
   for _ in $(seq 1 600); do grep -q '"event":"ready"' "$WORK/gateway-$1.out" 2>/dev/null && break; sleep 0.1; done
   grep -q '"event":"ready"' "$WORK/gateway-$1.out" || die "the shipping gateway ($1) did not start: $(tail -5 "$WORK/gateway-$1.err")"
-  GATEWAY_PID="$(in_agent pgrep -u "$GATEWAY_UID" -f "portcullis up" | head -n 1)"
+  GATEWAY_PID="$(gateway_pid)"
   ln -sf "$WORK/gateway-$1.err" "$WORK/gateway-previous.err"
 }
 metric() { in_agent curl -s http://127.0.0.1:19464/metrics | awk -v m="$1" '$1 == m { print $2 }' | head -n 1; }

@@ -61,6 +61,6 @@ in_agent setpriv --reuid "$GATEWAY_UID" --regid "$GATEWAY_UID" --clear-groups --
   --ambient-caps +net_admin,+net_raw -- "$PORTCULLIS" up --config "$GW/portcullis-host.yaml" >"$WORK/gateway-host.out" 2>"$WORK/gateway-host.err" &
 for _ in $(seq 1 600); do grep -q '"event":"ready"' "$WORK/gateway-host.out" 2>/dev/null && break; sleep 0.1; done
 grep -q '"event":"ready"' "$WORK/gateway-host.out" || die "the gateway (durability host) did not start: $(tail -5 "$WORK/gateway-host.err")"
-GATEWAY_PID="$(in_agent pgrep -u "$GATEWAY_UID" -f "portcullis up" | head -n 1)"
+GATEWAY_PID="$(gateway_pid)"
 ln -sf "$WORK/gateway-host.err" "$WORK/gateway-previous.err"
 extra_run host-durability portcullis 2 "$CONNECTIONS"

@@ -51,6 +51,7 @@ def main():
     p.add_argument("--switches")
     p.add_argument("--summary", help="write this run's headline figures and stage means here (JSON)")
     p.add_argument("--before", help="a --summary file of an earlier run: adds a before/after section")
+    p.add_argument("--soak", help="bench/soak.md, embedded when it exists (scripts/bench.sh --soak writes it)")
     a = p.parse_args()
     runs = {}
     raw = []
@@ -169,6 +170,10 @@ def main():
         out.append("")
         with open(a.analysis) as f:
             out.append(f.read().rstrip())
+    if a.soak:
+        from soak_report import soak_section
+        out.append("")
+        out += soak_section(a.soak)
     out.append("\n## Every round\n")
     out.append("| round | configuration | requests/s | p50 | p99 | requests | non-2xx |")
     out.append("|---:|---|---:|---:|---:|---:|---:|")
