@@ -13,10 +13,17 @@ EXTRA="$WORK/extra.tsv"
 cat >"$WORK/mixed.lua" <<LUA
 local n = 0
 local body = [[$BODY]]
+-- wrk.format replaces wrk.headers (the -H Authorization) when given headers: copy them.
+local post_headers = nil
 request = function()
   n = n + 1
   if n % 5 == 0 then
-    return wrk.format("POST", "/api/v1/namespaces/default/configmaps", {["Content-Type"] = "application/json"}, body)
+    if post_headers == nil then
+      post_headers = {}
+      for name, value in pairs(wrk.headers) do post_headers[name] = value end
+      post_headers["Content-Type"] = "application/json"
+    end
+    return wrk.format("POST", "/api/v1/namespaces/default/configmaps", post_headers, body)
   end
   return wrk.format("GET", "$URI")
 end
