@@ -48,6 +48,23 @@ extension EndToEnd {
 
         // MARK: Exec replay
 
+        /// A short exec's output often shares a segment with the sandbox's 101 (WebSocket); it once sat
+        /// unflushed in the relay and was dropped when the upstream closed (1006 at kubectl).
+        @Test("short execs in a row all return their output (1.32 WebSocket, 1.28 SPDY)", arguments: [32, 28])
+        func shortExecsInARow(minor: Int) async throws {
+            try await Bed.with { bed in
+                let kubectl = try bed.kubectl(minor: minor)
+                defer { kubectl.remove() }
+                try await Gateway.succeed(kubectl, ["apply", "-f", "-"], stdin: Gateway.manifest)
+                var failures: [String] = []
+                for n in 0..<25 {
+                    let exec = try await kubectl.run(["exec", "web-1", "-n", "demo", "--", "echo", "exec \(n)"])
+                    if exec.exitCode != 0 || exec.standardOutput != "exec \(n)\n" { failures.append("\(n): \(exec)") }
+                }
+                #expect(failures.isEmpty, "\(failures.count) of 25 execs failed: \(failures.prefix(3))")
+            }
+        }
+
         @Test("an exec replays its exact bytes: stdin, stdout, stderr and the exit code (1.32 WebSocket, 1.28 SPDY)",
               arguments: [32, 28])
         func execReplay(minor: Int) async throws {

@@ -19,6 +19,13 @@ enum RawRelay {
         for channel in [client, upstream] {
             try channel.syncOptions?.setOption(.autoRead, value: true)
         }
+        // The HTTP decoders hand what they read past the upgrade (a WebSocket server's first frames
+        // often share a segment with its 101) to the relays on the next tick, outside any read burst,
+        // so no channelReadComplete flushes it: flush after them (tasks run in order).
+        client.eventLoop.assumeIsolated().execute {
+            toClient.flushForwarded()
+            toUpstream.flushForwarded()
+        }
     }
 
     /// Adds the relay last, then takes the HTTP handlers out (an upstream connection has no probe or
@@ -48,6 +55,8 @@ final class RawRelayHandler: ChannelDuplexHandler, RemovableChannelHandler {
     weak var partner: RawRelayHandler?
     private var context: ChannelHandlerContext?
     private var pendingRead = false
+    /// Bytes written to the partner since its last flush.
+    private var unflushed = false
 
     init(direction: StreamDirection, request: RequestID, connection: ConnectionID?, services: ProxyServices) {
         self.direction = direction
@@ -67,6 +76,14 @@ final class RawRelayHandler: ChannelDuplexHandler, RemovableChannelHandler {
         let bound = NIOLoopBound(self, eventLoop: context.eventLoop)
         recorded.whenFailure { error in bound.value.endUnrecorded(error) }
         partner?.write(buffer)
+        unflushed = true
+    }
+
+    /// Flushes what was forwarded to the partner outside a read burst (an HTTP decoder's leftovers).
+    func flushForwarded() {
+        guard unflushed else { return }
+        unflushed = false
+        partner?.flush()
     }
 
     /// A stream whose bytes cannot be recorded does not go on: both sides are closed.
@@ -79,13 +96,16 @@ final class RawRelayHandler: ChannelDuplexHandler, RemovableChannelHandler {
     }
 
     func channelReadComplete(context: ChannelHandlerContext) {
+        unflushed = false
         partner?.flush()
     }
 
+    /// Whatever this side forwarded reaches the partner before the partner closes.
     func channelInactive(context: ChannelHandlerContext) {
         if let connection {
             _ = services.recorder.record(.connectionClosed(connection, time: ProxyClock.now()), on: context.eventLoop)
         }
+        flushForwarded()
         partner?.close()
         context.fireChannelInactive()
     }
