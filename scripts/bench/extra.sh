@@ -45,16 +45,16 @@ say "mixed portcullis: the creates' statuses in the record: $(sqlite3 "file:$GW/
   "SELECT group_concat(status_code || ' x' || n || coalesce(' (' || reason || ')', ''), '; ') FROM (SELECT s.status_code, s.reason, count(*) AS n
    FROM requests r JOIN responses s ON s.request_id = r.id WHERE r.method = 'POST' GROUP BY s.status_code, s.reason)" 2>&1)"
 
-# Context switches and CPU migrations of the gateway per request, at top load.
+# The gateway's CPU time (task-clock, ms), context switches and CPU migrations per request, at top load.
 SWITCHES="$WORK/switches.txt"
 if perf stat -e context-switches true >/dev/null 2>&1; then
   in_agent wrk -t2 -c"$CONNECTIONS" -d"$((DURATION + 2))s" -H "Authorization: Bearer $TOKEN" "${TARGET[portcullis]}" >"$WORK/wrk-switches.out" 2>&1 &
   WRK_PID=$!
   sleep 1
-  perf stat -e context-switches,cpu-migrations -x, -p "$GATEWAY_PID" -o "$WORK/perf-stat.csv" -- sleep "$DURATION" >/dev/null 2>&1 || true
+  perf stat -e task-clock,context-switches,cpu-migrations -x, -p "$GATEWAY_PID" -o "$WORK/perf-stat.csv" -- sleep "$DURATION" >/dev/null 2>&1 || true
   wait "$WRK_PID" || true
   RPS_SWITCHES="$(awk '/Requests\/sec/ { print $2 }' "$WORK/wrk-switches.out")"
-  awk -F, -v rps="$RPS_SWITCHES" -v seconds="$DURATION" '$3 == "context-switches" || $3 == "cpu-migrations" {
+  awk -F, -v rps="$RPS_SWITCHES" -v seconds="$DURATION" '$3 == "task-clock" || $3 == "context-switches" || $3 == "cpu-migrations" {
       printf "%s\t%s\t%.2f\n", $3, $1, $1 / (rps * seconds) }' "$WORK/perf-stat.csv" >"$SWITCHES"
 else
   echo "perf stat is not supported on this machine" >"$SWITCHES"

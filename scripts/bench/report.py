@@ -143,13 +143,16 @@ def main():
     if a.switches:
         with open(a.switches) as f:
             text = f.read().strip()
-        out.append("## Context switches at top load\n")
+        out.append("## The gateway's CPU time and context switches at top load\n")
         if "\t" in text:
             out.append("| event | total over the run | per request |")
             out.append("|---|---:|---:|")
             for line in text.splitlines():
                 name, total, per = line.split("\t")
-                out.append(f"| {name} | {int(float(total)):,} | {float(per):.2f} |")
+                if name == "task-clock":
+                    out.append(f"| the gateway's CPU time (all threads) | {float(total) / 1e3:,.1f} s | {float(per) * 1e3:.0f} µs |")
+                else:
+                    out.append(f"| {name} | {int(float(total)):,} | {float(per):.2f} |")
             out.append("")
         else:
             out.append(text + "\n")
