@@ -118,7 +118,8 @@ def main():
         for line in f:
             if line.startswith("portcullis_store_") and not line.startswith("#"):
                 name, _, value = line.rpartition(" ")
-                samples[name] = float(value)
+                name = name.split("{", 1)[0]   # summed over labels
+                samples[name] = samples.get(name, 0) + float(value)
     commits = samples.get("portcullis_store_commit_duration_seconds_count", 0)
     seconds = samples.get("portcullis_store_commit_duration_seconds_sum", 0)
     rows = samples.get("portcullis_store_rows_committed_total", 0)
