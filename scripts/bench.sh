@@ -13,6 +13,7 @@
 #   scripts/bench.sh                 (as root; PORTCULLIS_BIN_DIR=DIR uses prebuilt release binaries)
 #   ROUNDS=3 SECONDS_PER_RUN=10 CONNECTIONS=16 WATCHES=1000 COMMIT_DELAY=0ms scripts/bench.sh
 #   CENTRAL=0 scripts/bench.sh      (leaves out the central store's runs)
+#   BENCH_ONLY=central scripts/bench.sh   (only those, CENTRAL_SECONDS each (30), printed, not written)
 # PORTCULLIS_BIN_COMMIT names the commit prebuilt binaries came from. Each run writes its headline
 # figures and stage means to bench/summary.json; bench/before.json (or BENCH_BEFORE=FILE), a summary
 # of an earlier run, adds a before/after section to bench/results.md.
@@ -236,6 +237,19 @@ stop_gateway() { # stop_gateway STDERR-FILE
 
 if [[ -n $SOAK_MINUTES ]]; then
   source "$ROOT/scripts/bench/soak.sh"   # exits
+fi
+
+# BENCH_ONLY=central: only the central store's runs (scripts/bench/central.sh), after one plain run of
+# the same length for comparison; prints their section instead of writing bench/results.md.
+if [[ ${BENCH_ONLY:-} == central ]]; then
+  URI=/api/v1/namespaces/default/configmaps/bench
+  declare -A TARGET=([portcullis]="https://$CLUSTER_IP:6443$URI")
+  out="$(in_agent wrk -t2 -c"$CONNECTIONS" -d"${CENTRAL_SECONDS:-30}s" --latency -H "Authorization: Bearer $TOKEN" "${TARGET[portcullis]}" 2>&1)"
+  PLAIN_RPS="$(awk '/Requests\/sec/ { print $2 }' <<<"$out")"
+  say "central only: the gateway without central: $PLAIN_RPS req/s"
+  source "$ROOT/scripts/bench/central.sh"
+  /usr/bin/python3 "$ROOT/scripts/bench/report.py" --central-only "$WORK/central.json" --plain-rps "$PLAIN_RPS"
+  exit 0
 fi
 
 cat >"$WORK/nginx/proxy.conf" <<NGINX

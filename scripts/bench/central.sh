@@ -67,13 +67,18 @@ metric() { in_agent curl -s http://127.0.0.1:19464/metrics | awk -v m="$1" '$1 =
 cp "$WORK/tls/ca.crt" "$GW/bench-ca.crt"   # signs the upstream and PostgreSQL: the gateway trusts both
 restart_gateway_shipping async
 SHIPPED_BEFORE="$(metric portcullis_central_rows_shipped_total)"
-in_agent wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -H "Authorization: Bearer $TOKEN" "${TARGET[portcullis]}" >"$WORK/wrk-async.out" 2>&1 &
+# The async run lasts CENTRAL_SECONDS (30 by default), long enough to tell a bounded backlog from a
+# growing one; the backlog is sampled every 0.25 s.
+CENTRAL_SECONDS="${CENTRAL_SECONDS:-30}"
+in_agent wrk -t2 -c"$CONNECTIONS" -d"${CENTRAL_SECONDS}s" --latency -H "Authorization: Bearer $TOKEN" "${TARGET[portcullis]}" >"$WORK/wrk-async.out" 2>&1 &
 WRK_PID=$!
 START_NS=$(date +%s%N)
 PEAK=0
+BACKLOG_SAMPLES=""
 while kill -0 "$WRK_PID" 2>/dev/null; do
   behind="$(metric portcullis_central_rows_behind)"; behind=${behind%.*}
   (( ${behind:-0} > PEAK )) && PEAK=${behind:-0}
+  BACKLOG_SAMPLES+="${BACKLOG_SAMPLES:+, }[$(( ($(date +%s%N) - START_NS) / 1000000 )), ${behind:-0}]"
   sleep 0.25
 done
 END_LOAD_NS=$(date +%s%N)
@@ -101,7 +106,7 @@ cat >"$WORK/central.json" <<JSON
 {"asyncRps": "${ASYNC_RPS:-0}", "asyncP50": "${ASYNC_P50:-0}", "requiredRps": "${REQUIRED_RPS:-0}", "requiredP50": "${REQUIRED_P50:-0}",
  "requiredNon2xx": ${REQUIRED_NON2XX:-0}, "shippedRows": $SHIPPED_ROWS, "loadSeconds": $(( (END_LOAD_NS - START_NS) / 1000000 ))e-3,
  "drainSeconds": $(( (DRAINED_NS - END_LOAD_NS) / 1000000 ))e-3, "backlogPeak": $PEAK, "backlogAtEnd": ${BEHIND_AT_END:-0},
- "pgBytes": ${PG_BYTES:-0}, "pgRequests": ${PG_REQUESTS:-0}, "pgRows": ${PG_ROWS:-0},
+ "pgBytes": ${PG_BYTES:-0}, "pgRequests": ${PG_REQUESTS:-0}, "pgRows": ${PG_ROWS:-0}, "backlogSamples": [$BACKLOG_SAMPLES],
  "asyncLastError": $(/usr/bin/python3 -c 'import json,sys; print(json.dumps(sys.argv[1]))' "$ASYNC_ERROR")}
 JSON
 [[ $SHIPPED_ROWS -gt 0 ]] || say "central: nothing was shipped: ${ASYNC_ERROR:-no error reported}"

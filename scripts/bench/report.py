@@ -2,6 +2,7 @@
 """Turns scripts/bench.sh's measurements into bench/results.md (stdout): the machine, the commit,
 the command, the tables, and each target marked met or missed."""
 import argparse
+import sys
 import datetime
 import json
 import os
@@ -40,7 +41,18 @@ def machine():
     return f"{model}, {os.cpu_count()} cores, {memory} RAM; {osname}, Linux {platform.release()}"
 
 
+def central_only():
+    """`report.py --central-only FILE --plain-rps R`: the central section alone (BENCH_ONLY=central)."""
+    p = argparse.ArgumentParser()
+    p.add_argument("--central-only", required=True)
+    p.add_argument("--plain-rps", required=True, type=float)
+    a = p.parse_args()
+    print("\n".join(central(a.central_only, (a.plain_rps,))))
+
+
 def main():
+    if "--central-only" in sys.argv:
+        return central_only()
     p = argparse.ArgumentParser()
     for name in ("runs", "sent", "recorded", "rss-peak-kib", "rss-before-watches-kib", "rss-watches-kib", "watch-result",
                  "kubectl-direct-ms", "kubectl-gateway-ms", "commit", "command", "connections", "body-bytes",
@@ -279,6 +291,28 @@ def extra_section(extra, med):
     return out
 
 
+def drain_rate(c):
+    return f" ({c['backlogAtEnd'] / c['drainSeconds']:,.0f} rows/s once the load stopped)" if c["drainSeconds"] > 0.05 else ""
+
+
+def backlog_verdict(c, produced_per_second):
+    """Bounded when the backlog does not grow over the second half of the run: its least-squares slope
+    there is at most 5 % of the rate rows are produced at."""
+    samples = c.get("backlogSamples") or []
+    half = [(t / 1e3, rows) for t, rows in samples if t / 1e3 >= c["loadSeconds"] / 2]
+    if len(half) < 4 or produced_per_second <= 0:
+        return "Too few backlog samples to tell whether it is bounded."
+    mean_t = sum(t for t, _ in half) / len(half)
+    mean_r = sum(r for _, r in half) / len(half)
+    var = sum((t - mean_t) ** 2 for t, _ in half)
+    slope = sum((t - mean_t) * (r - mean_r) for t, r in half) / var if var else 0
+    text = (f"Over the run's second half the backlog changed by {slope:+,.0f} rows/s, against {produced_per_second:,.0f} rows/s "
+            "produced: ")
+    if slope <= 0.05 * produced_per_second:
+        return text + "shipping kept up, the backlog stayed bounded."
+    return text + "**shipping fell behind the gateway's top rate** (the backlog grew through the run)."
+
+
 def central(path, plain):
     """The central store's section: shipping at top load, and required mode against async."""
     with open(path) as f:
@@ -297,10 +331,8 @@ def central(path, plain):
            "",
            f"- Rows PostgreSQL absorbed: {c['shippedRows']:,} in {c['loadSeconds'] + c['drainSeconds']:.1f} s "
            f"({absorbed:,.0f} rows/s, about {rows_per_request:.2f} rows per request).",
-           f"- Backlog: peak {c['backlogPeak']:,} rows during the async run, {c['backlogAtEnd']:,} when the load stopped, "
-           f"drained {c['drainSeconds']:.1f} s later. "
-           + ("Shipping kept up: the backlog stayed bounded." if c["backlogPeak"] < max(1, c["shippedRows"]) / 4 else
-              "**Shipping fell behind the gateway's top rate** (the backlog grew through the run)."),
+           f"- Backlog: peak {c['backlogPeak']:,} rows during the async run ({c['loadSeconds']:.0f} s), {c['backlogAtEnd']:,} when the "
+           f"load stopped, drained {c['drainSeconds']:.1f} s later" + drain_rate(c) + ". " + backlog_verdict(c, async_rps * rows_per_request),
            f"- Required mode: {required_rps / async_rps:.2f}× async's rate ({c['requiredNon2xx']} non-2xx).",
            f"- Size in PostgreSQL: {bytes_per_request:,.0f} bytes per request, tables and indexes ({c['pgRequests']:,} requests).",
            ""]
