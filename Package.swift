@@ -30,6 +30,7 @@ let package = Package(
     targets: [
         // Kubernetes knowledge shared by every module: attribution, Status, audit Event, framing.
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .systemLibrary(name: "CMalloc"),   // glibc's mallopt (the CLI's MemoryTuning)
         .target(
             name: "Kube",
             dependencies: ["CZlib", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
@@ -130,7 +131,7 @@ let package = Package(
         .executableTarget(
             name: "portcullis",
             dependencies: [
-                "Kube", "Intercept", "Proxy", "Store", "Central",
+                "Kube", "Intercept", "Proxy", "Store", "Central", "CMalloc",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "NIOCore", package: "swift-nio"),

@@ -30,6 +30,7 @@ struct UpCommand: AsyncParsableCommand {
             return handler
         }
         let logger = Logger(label: "portcullis")
+        MemoryTuning.apply(environment: ProcessInfo.processInfo.environment)
         // Before anything counts: every module reports through swift-metrics to this registry.
         let metrics = GatewayMetrics()
         metrics.bootstrap()
