@@ -51,4 +51,22 @@ import Testing
         #expect(try metrics.expectGauge("portcullis_connections_active").lastValue == 0)
         #expect(try metrics.expectTimer("portcullis_request_duration_seconds", [("verb", "list")]).values.first == 2_000_000_000)
     }
+
+    /// The soak found the gateway's RSS growing with each request on a keep-alive connection.
+    @Test("a keep-alive connection's finished requests are not kept")
+    func finishedRequestsAreNotKept() throws {
+        let recorder = MetricsProxyRecorder(next: InMemoryProxyRecorder(), factory: TestMetrics())
+        let loop = EmbeddedEventLoop()
+        _ = try recorder.record(.connectionOpened(ConnectionOpened(id: ConnectionID(1), time: KubeTime(seconds: 9), peer: "p",
+                                                                   originalDestination: "d", cluster: "prod", caller: Caller(uid: 1000))),
+                                on: loop).wait()
+        for id in UInt64(1)...1_000 {
+            _ = try recorder.record(try Self.received(id, "GET", "/api/v1/namespaces/demo/pods"), on: loop).wait()
+            _ = try recorder.record(.responseCompleted(RequestID(id), time: KubeTime(seconds: 12), bytes: 10), on: loop).wait()
+        }
+        #expect(recorder.trackedRequests <= 1)
+        _ = try recorder.record(try Self.received(1_001, "GET", "/api/v1/namespaces/demo/pods?watch=true"), on: loop).wait()
+        _ = try recorder.record(.responseStarted(RequestID(1_001), time: KubeTime(seconds: 14), status: 200, headers: []), on: loop).wait()
+        #expect(recorder.trackedRequests == 1, "an open stream is kept, to end with its connection")
+    }
 }

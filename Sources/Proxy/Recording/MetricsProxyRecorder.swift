@@ -32,7 +32,8 @@ public final class MetricsProxyRecorder: ProxyRecorder {
     private struct State {
         var clusters: [UInt64: String] = [:]
         var requests: [UInt64: Request] = [:]
-        /// Requests of each open connection, to end their streams with it.
+        /// The unfinished requests of each open connection, to end their streams with it. Finished
+        /// ones are dropped as the next request arrives, so a keep-alive connection's list stays short.
         var byConnection: [UInt64: [UInt64]] = [:]
         var connections = 0
         var streams = 0
@@ -77,7 +78,8 @@ public final class MetricsProxyRecorder: ProxyRecorder {
                 state.requests[record.id.value] = Request(verb: record.info.verb, cluster: state.clusters[record.connection.value] ?? "",
                                                           received: record.time, longRunning: record.info.isLongRunning,
                                                           denied: record.decision?.effect == .deny)
-                state.byConnection[record.connection.value, default: []].append(record.id.value)
+                let open = (state.byConnection[record.connection.value] ?? []).filter { state.requests[$0] != nil }
+                state.byConnection[record.connection.value] = open + [record.id.value]
             }
         case .reviewDecided(let id, _, let verdict):
             state.withLock { $0.requests[id.value]?.denied = verdict.effect == .deny }
@@ -99,6 +101,9 @@ public final class MetricsProxyRecorder: ProxyRecorder {
             break
         }
     }
+
+    /// Requests held in the per-connection lists (for tests: it must not grow with a connection's age).
+    var trackedRequests: Int { state.withLock { $0.byConnection.values.reduce(0) { $0 + $1.count } } }
 
     /// Counts a request that ended; `outcome` nil means the gateway answered it itself.
     private func finish(_ id: RequestID, outcome: String?, time: KubeTime) {
