@@ -239,6 +239,43 @@ if [[ -n $SOAK_MINUTES ]]; then
   source "$ROOT/scripts/bench/soak.sh"   # exits
 fi
 
+# BENCH_ONLY=rss: the gateway's RSS after each of RSS_ROUNDS (6) runs of GETs on keep-alive
+# connections, SECONDS each: a leak per request shows as steady growth. Printed, not written.
+# RSS_MODE=exec: RSS_EXECS (100) kubectl execs (WebSocket) per round instead; RSS_MODE=watch:
+# RSS_WATCHES (100) watches opened and closed per round.
+if [[ ${BENCH_ONLY:-} == rss ]]; then
+  URI=/api/v1/namespaces/default/configmaps/bench
+  kx() { in_agent "$KUBECTL" --server "https://$SANDBOX_IP:6443" --insecure-skip-tls-verify --token "$TOKEN" --cache-dir "$WORK/kcache" "$@"; }
+  if [[ ${RSS_MODE:-get} == exec ]]; then
+    printf '{"apiVersion":"v1","kind":"Pod","metadata":{"name":"rss","namespace":"default"},"spec":{"containers":[{"name":"main","image":"busybox"}]}}' \
+      | kx create -f - >/dev/null
+  fi
+  for round in $(seq 1 "${RSS_ROUNDS:-6}"); do
+    case ${RSS_MODE:-get} in
+      exec) done_=0; for _ in $(seq 1 "${RSS_EXECS:-100}"); do kx exec rss -- echo hi >/dev/null 2>&1 && done_=$((done_ + 1)); done
+            what="$done_ execs" ;;
+      watch) in_agent /usr/bin/python3 - "$SANDBOX_IP" "$TOKEN" "${RSS_WATCHES:-100}" <<'PY'
+import socket, ssl, sys
+host, token, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+ctx = ssl.create_default_context(); ctx.check_hostname = False; ctx.verify_mode = ssl.CERT_NONE
+conns = []
+for _ in range(n):
+    s = ctx.wrap_socket(socket.create_connection((host, 6443)))
+    s.sendall(f"GET /api/v1/namespaces/default/configmaps?watch=true HTTP/1.1\r\nHost: {host}\r\nAuthorization: Bearer {token}\r\n\r\n".encode())
+    s.recv(4096)
+    conns.append(s)
+for s in conns: s.close()
+PY
+             what="${RSS_WATCHES:-100} watches" ;;
+      *) out="$(in_agent wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" -H "Authorization: Bearer $TOKEN" "https://$CLUSTER_IP:6443$URI" 2>&1)"
+         what="$(awk '/requests in/ { print $1 }' <<<"$out") requests" ;;
+    esac
+    sleep 1
+    say "rss: round $round: $what; gateway $(grep -E '^(VmRSS|RssAnon)' "/proc/$GATEWAY_PID/status" | tr -s ' \t\n' ' ')"
+  done
+  exit 0
+fi
+
 # BENCH_ONLY=central: only the central store's runs (scripts/bench/central.sh), after one plain run of
 # the same length for comparison; prints their section instead of writing bench/results.md.
 if [[ ${BENCH_ONLY:-} == central ]]; then

@@ -32,7 +32,15 @@ public final class StoreRecorder: ProxyRecorder, InterceptRecorder {
         /// Connections recently closed, so a second close is not recorded twice.
         var closed: Set<UInt64> = []
         var closedOrder: [UInt64] = []
+        /// Requests whose connection closed recently: an event of theirs arriving later (a watch's
+        /// upstream still sending after the client left) gets a recording that is not kept.
+        var ended: Set<UInt64> = []
+        var endedOrder: [UInt64] = []
     }
+
+    /// How many requests the recorder holds state for: those open, and streams. It must not grow
+    /// with the number of requests or connections that came and went.
+    public var requestsHeld: Int { state.withLock { $0.requests.count } }
 
     public init(writer: StoreWriter, configuration: StoreRecorderConfiguration = StoreRecorderConfiguration(),
                 logger: Logger = Logger(label: "portcullis.store")) throws {
@@ -171,8 +179,13 @@ public final class StoreRecorder: ProxyRecorder, InterceptRecorder {
             state.closed.insert(id.value)
             state.closedOrder.append(id.value)
             if state.closedOrder.count > 4096 { state.closed.remove(state.closedOrder.removeFirst()) }
-            let requests = (state.connections.removeValue(forKey: id.value) ?? []).compactMap { state.requests.removeValue(forKey: $0) }
-            return (false, requests)
+            let ids = state.connections.removeValue(forKey: id.value) ?? []
+            for request in ids {
+                state.ended.insert(request)
+                state.endedOrder.append(request)
+            }
+            while state.endedOrder.count > 4096 { state.ended.remove(state.endedOrder.removeFirst()) }
+            return (false, ids.compactMap { state.requests.removeValue(forKey: $0) })
         }
         if isDuplicate { return eventLoop.makeSucceededVoidFuture() }
         var futures: [EventLoopFuture<Void>] = []
@@ -198,7 +211,7 @@ public final class StoreRecorder: ProxyRecorder, InterceptRecorder {
         state.withLock { state in
             if let existing = state.requests[id.value] { return existing }
             let made = RequestRecording(id: identifiers.request(id), record: nil, connection: nil)
-            state.requests[id.value] = made
+            if !state.ended.contains(id.value) { state.requests[id.value] = made }
             return made
         }
     }
