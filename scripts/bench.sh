@@ -252,7 +252,8 @@ if [[ ${BENCH_ONLY:-} == rss ]]; then
   fi
   for round in $(seq 1 "${RSS_ROUNDS:-6}"); do
     case ${RSS_MODE:-get} in
-      exec) done_=0; for _ in $(seq 1 "${RSS_EXECS:-100}"); do kx exec rss -- echo hi >/dev/null 2>&1 && done_=$((done_ + 1)); done
+      exec) done_=0; for _ in $(seq 1 "${RSS_EXECS:-100}"); do
+              if out="$(kx exec rss -- echo hi 2>&1)"; then done_=$((done_ + 1)); else say "rss: an exec failed: ${out:0:300}"; fi; done
             what="$done_ execs" ;;
       watch) in_agent /usr/bin/python3 - "$SANDBOX_IP" "$TOKEN" "${RSS_WATCHES:-100}" <<'PY'
 import socket, ssl, sys

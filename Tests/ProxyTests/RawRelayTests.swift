@@ -49,6 +49,7 @@ import Testing
             try client.connect(to: try SocketAddress(ipAddress: "127.0.0.1", port: 40000)).wait()
             try upstream.connect(to: try SocketAddress(ipAddress: "198.18.0.2", port: 6443)).wait()
             let sync = upstream.pipeline.syncOperations
+            try sync.addHandler(DeferredInactive())   // as UpstreamConnector has it
             try sync.addHandler(HTTPRequestEncoder(), name: ProxyHandlerNames.encoder)
             try sync.addHandler(ByteToMessageHandler(HTTPResponseDecoder(leftOverBytesStrategy: .forwardBytes)),
                                 name: ProxyHandlerNames.decoder)
@@ -97,6 +98,18 @@ import Testing
         rig.upstream.pipeline.fireChannelInactive()
         rig.loop.run()
         #expect(try rig.sentToClient() == Self.frames)
+    }
+
+    /// The sandbox sends its 101, the output, its close frame, TLS close_notify and FIN at once: the
+    /// connection ends within the read that brought the 101, before the decoder's leftovers are out.
+    @Test("bytes behind the 101 reach the client when the upstream ends in the same read")
+    func upstreamEndsInTheSameRead() throws {
+        let rig = try Rig()
+        try rig.upstream.writeInbound(rig.upstream.allocator.buffer(bytes: Self.switching + Self.frames))
+        rig.upstream.pipeline.fireChannelInactive()
+        rig.loop.run()
+        #expect(try rig.sentToClient() == Self.frames)
+        #expect(rig.recordedFromUpstream == Self.frames)
     }
 
     @Test("bytes that arrive later are relayed and flushed as they come")

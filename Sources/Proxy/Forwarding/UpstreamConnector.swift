@@ -28,6 +28,7 @@ enum UpstreamConnector {
                 channel.eventLoop.makeCompletedFuture {
                     let sync = channel.pipeline.syncOperations
                     try sync.addHandler(NIOSSLClientHandler(context: tls, serverHostname: serverName))
+                    try sync.addHandler(DeferredInactive())
                     try sync.addHandler(HTTPRequestEncoder(), name: ProxyHandlerNames.encoder)
                     try sync.addHandler(ByteToMessageHandler(HTTPResponseDecoder(leftOverBytesStrategy: .forwardBytes)),
                                         name: ProxyHandlerNames.decoder)
