@@ -277,6 +277,20 @@ PY
   exit 0
 fi
 
+# BENCH_ONLY=watches: one run of GETs (SECONDS), then WATCHES idle watches: the gateway's RSS before
+# and with them. Printed, not written.
+if [[ ${BENCH_ONLY:-} == watches ]]; then
+  in_agent wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" -H "Authorization: Bearer $TOKEN" "https://$CLUSTER_IP:6443/api/v1/namespaces/default/configmaps/bench" >/dev/null 2>&1
+  in_cluster "$KUBECTL" --kubeconfig "$WORK/sandbox/kubeconfig" get ns default >/dev/null
+  before="$(awk '/VmRSS/ { print $2 }' "/proc/$GATEWAY_PID/status")"
+  coproc WATCHER { in_agent /usr/bin/python3 "$ROOT/scripts/bench/watch_load.py" "$SANDBOX_IP" 6443 "$TOKEN" --watches "$WATCHES" --creates 0; }
+  read -r -t 120 line <&"${WATCHER[0]}" || die "the watches did not open within 120 s"
+  sleep 2
+  say "watches: gateway RSS $((before / 1024)) MiB before, $(( $(awk '/VmRSS/ { print $2 }' "/proc/$GATEWAY_PID/status") / 1024 )) MiB with $WATCHES idle watches"
+  pkill -f "$ROOT/scripts/bench/watch_load.py" 2>/dev/null || true
+  exit 0
+fi
+
 # BENCH_ONLY=central: only the central store's runs (scripts/bench/central.sh), after one plain run of
 # the same length for comparison; prints their section instead of writing bench/results.md.
 if [[ ${BENCH_ONLY:-} == central ]]; then
