@@ -272,7 +272,7 @@ PY
          what="$(awk '/requests in/ { print $1 }' <<<"$out") requests" ;;
     esac
     sleep 1
-    say "rss: round $round: $what; gateway $(grep -E '^(VmRSS|RssAnon)' "/proc/$GATEWAY_PID/status" | tr -s ' \t\n' ' ')"
+    say "rss: round $round: $what; gateway $(grep -E '^(VmRSS|RssAnon)' "/proc/$GATEWAY_PID/status" | tr -s ' \t\n' ' ')$(in_agent curl -s http://127.0.0.1:19464/metrics | awk '$1 ~ /^portcullis_(connections|streams)_active$/ { printf " %s %s", $1, $2 }')"
   done
   exit 0
 fi
