@@ -30,12 +30,10 @@ public final class StoreRecorder: ProxyRecorder, InterceptRecorder {
         /// Requests of each open connection, to finish what is open when it closes.
         var connections: [UInt64: [UInt64]] = [:]
         /// Connections recently closed, so a second close is not recorded twice.
-        var closed: Set<UInt64> = []
-        var closedOrder: [UInt64] = []
+        var closed = RecentIDs(capacity: 4096)
         /// Requests whose connection closed recently: an event of theirs arriving later (a watch's
         /// upstream still sending after the client left) gets a recording that is not kept.
-        var ended: Set<UInt64> = []
-        var endedOrder: [UInt64] = []
+        var ended = RecentIDs(capacity: 4096)
     }
 
     /// How many requests the recorder holds state for: those open, and streams. It must not grow
@@ -175,16 +173,9 @@ public final class StoreRecorder: ProxyRecorder, InterceptRecorder {
 
     private func connectionClosed(_ id: ConnectionID, time: KubeTime, on eventLoop: any EventLoop) -> EventLoopFuture<Void> {
         let (isDuplicate, open) = state.withLock { state -> (Bool, [RequestRecording]) in
-            if state.closed.contains(id.value) { return (true, []) }
-            state.closed.insert(id.value)
-            state.closedOrder.append(id.value)
-            if state.closedOrder.count > 4096 { state.closed.remove(state.closedOrder.removeFirst()) }
+            guard state.closed.insert(id.value) else { return (true, []) }
             let ids = state.connections.removeValue(forKey: id.value) ?? []
-            for request in ids {
-                state.ended.insert(request)
-                state.endedOrder.append(request)
-            }
-            while state.endedOrder.count > 4096 { state.ended.remove(state.endedOrder.removeFirst()) }
+            for request in ids { state.ended.insert(request) }
             return (false, ids.compactMap { state.requests.removeValue(forKey: $0) })
         }
         if isDuplicate { return eventLoop.makeSucceededVoidFuture() }
