@@ -8,11 +8,13 @@ struct SessionQuery {
 
     /// Accepted connections with a request that matches every request field and the time range;
     /// with `withoutRuns`, only those that carried no run's request (no authenticated request, a
-    /// failed TLS handshake, a record older than runs).
+    /// failed TLS handshake, a record older than runs, a run whose row was pruned).
     static func connections(_ filter: SessionFilter, withoutRuns: Bool = false, _ db: Database) throws -> SessionQuery {
         var where_ = Clauses()
         where_.add("c.outcome IS NOT 'refused'")
-        if withoutRuns { where_.add("NOT EXISTS (SELECT 1 FROM requests rr WHERE rr.connection_id = c.id AND rr.run_id IS NOT NULL)") }
+        if withoutRuns {
+            where_.add("NOT EXISTS (SELECT 1 FROM requests rr JOIN runs ru ON ru.id = rr.run_id WHERE rr.connection_id = c.id)")
+        }
         where_.connectionFields(filter)
         var request = Clauses()
         request.add("r.connection_id = c.id")
