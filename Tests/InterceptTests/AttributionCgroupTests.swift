@@ -62,7 +62,7 @@ import TestSupport
         let scope = root.path("system.slice/docker-\(Self.id).scope")
         try FileManager.default.createDirectory(atPath: unit, withIntermediateDirectories: true)
         try FileManager.default.createDirectory(atPath: scope, withIntermediateDirectories: true)
-        FileManager.default.createFile(atPath: root.path("system.slice/cgroup.procs"), contents: Data())
+        _ = FileManager.default.createFile(atPath: root.path("system.slice/cgroup.procs"), contents: Data())
         func inode(_ path: String) throws -> UInt64 {
             var info = stat()
             guard stat(path, &info) == 0 else { throw POSIXError(.ENOENT) }
@@ -107,12 +107,20 @@ import TestSupport
         try FileManager.default.createDirectory(atPath: container, withIntermediateDirectories: true)
         try #"{"State":{"Running":true},"NetworkSettings":{"Networks":{"bridge":{"IPAddress":"172.17.0.5","GlobalIPv6Address":"fd00::5"}}}}"#
             .write(toFile: container + "/config.v2.json", atomically: false, encoding: .utf8)
-        let bridges = BridgeContainers(cniNetworks: root.path("cni/networks"), dockerContainers: root.path("docker/containers"), rescanInterval: .zero)
+        let bridges = BridgeContainers(cniNetworks: root.path("cni/networks"), dockerContainers: root.path("docker/containers"), rescanInterval: .zero,
+                                       missRetention: .zero)
         #expect(bridges.container(at: .v4(10, 88, 0, 7)) == CallerContainer(runtime: "cni", id: Self.id))
         #expect(bridges.container(at: .v4(172, 17, 0, 5)) == CallerContainer(runtime: "docker", id: dockerID))
         #expect(bridges.container(at: try #require(IPAddress("fd00::5"))) == CallerContainer(runtime: "docker", id: dockerID))
         #expect(bridges.container(at: try #require(IPAddress("::ffff:172.17.0.5"))) == CallerContainer(runtime: "docker", id: dockerID))
         #expect(bridges.container(at: .v4(10, 88, 0, 8)) == nil)
         #expect(BridgeContainers(cniNetworks: "/nonexistent", dockerContainers: "/nonexistent").container(at: .v4(10, 88, 0, 7)) == nil)
+        // An address no scan found is not looked for again for a while: a container started since is found after it.
+        let remembering = BridgeContainers(cniNetworks: root.path("cni/networks"), dockerContainers: root.path("docker/containers"),
+                                           rescanInterval: .zero, missRetention: .seconds(600))
+        #expect(remembering.container(at: .v4(10, 88, 0, 9)) == nil)
+        try (Self.id + "\neth0").write(toFile: network + "/10.88.0.9", atomically: false, encoding: .utf8)
+        #expect(remembering.container(at: .v4(10, 88, 0, 9)) == nil, "within missRetention")
+        #expect(bridges.container(at: .v4(10, 88, 0, 9)) == CallerContainer(runtime: "cni", id: Self.id), "found by a fresh scan")
     }
 }

@@ -16,24 +16,30 @@ import Synchronization
 /// - A missing runtime, an unreadable directory or a malformed file only means no answer.
 /// - Lookups read a map built by the last scan; an address not in it rescans at most once per
 ///   ``rescanInterval`` (containers come and go; their addresses are reused), so a flood of
-///   unknown addresses costs one scan per interval.
+///   unknown addresses costs one scan per interval. An address a scan did not find is not asked
+///   again for ``missRetention`` (a bridge peer that is no container costs one scan, not one a
+///   second); the remembered misses are bounded.
 public final class BridgeContainers: Sendable {
     public let cniNetworks: String
     public let dockerContainers: String
     public let rescanInterval: Duration
+    public let missRetention: Duration
+    static let missLimit = 4096
 
     private struct State {
         var map: [IPAddress: CallerContainer] = [:]
         var scannedAt: ContinuousClock.Instant?
+        var misses: [IPAddress: ContinuousClock.Instant] = [:]
     }
 
     private let state = Mutex(State())
 
     public init(cniNetworks: String = "/var/lib/cni/networks", dockerContainers: String = "/var/lib/docker/containers",
-                rescanInterval: Duration = .seconds(1)) {
+                rescanInterval: Duration = .seconds(1), missRetention: Duration = .seconds(10)) {
         self.cniNetworks = cniNetworks
         self.dockerContainers = dockerContainers
         self.rescanInterval = rescanInterval
+        self.missRetention = missRetention
     }
 
     /// The container holding `address`, or nil.
@@ -42,6 +48,7 @@ public final class BridgeContainers: Sendable {
         let now = ContinuousClock.now
         let shouldScan = state.withLock { state -> Bool? in
             if state.map[address] != nil { return nil }
+            if let missed = state.misses[address], now - missed < missRetention { return false }
             if let last = state.scannedAt, now - last < rescanInterval { return false }
             state.scannedAt = now
             return true
@@ -53,6 +60,12 @@ public final class BridgeContainers: Sendable {
         let map = scan()
         return state.withLock { state in
             state.map = map
+            if map[address] == nil {
+                if state.misses.count >= Self.missLimit { state.misses.removeAll() }
+                state.misses[address] = now
+            } else {
+                state.misses[address] = nil
+            }
             return map[address]
         }
     }
