@@ -60,6 +60,27 @@ import Testing
         #expect(verified.problem == nil, "\(String(describing: verified.problem))")
     }
 
+    @Test("the cgroup's id decides the run: a connection whose cgroup path was not found joins its cgroup's run; another cgroup is another run")
+    func cgroupIDDecides() throws {
+        let f = try StoreFixture.make("runs-cgroup")
+        defer { f.close() }
+        let unresolved = CallerCgroup(id: 4242, path: nil)
+        try f.record([Self.opened(1), .connectionOpened(ConnectionOpened(
+            id: ConnectionID(2), time: TestEvents.time(0), peer: "127.0.0.1:42", originalDestination: "198.18.0.2:6443", cluster: "prod",
+            caller: Caller(uid: 1000, sourceAddress: .v4(127, 0, 0, 1), cgroup: unresolved))),
+                      Self.opened(3, cgroup: "/system.slice/other.service")])
+        try f.record(Self.get(1, connection: 1, token: "t", at: 1_000_000))
+        try f.record(Self.get(2, connection: 2, token: "t", at: 2_000_000))
+        let ids = try Self.runIDs(f)
+        #expect(ids[0] == ids[1], "\(ids)")
+        // opened(3) uses the default cgroup id too: a different id is a different cgroup.
+        try f.record(.connectionOpened(ConnectionOpened(
+            id: ConnectionID(4), time: TestEvents.time(0), peer: "127.0.0.1:44", originalDestination: "198.18.0.2:6443", cluster: "prod",
+            caller: Caller(uid: 1000, sourceAddress: .v4(127, 0, 0, 1), cgroup: CallerCgroup(id: 99, path: "/system.slice/other.service")))))
+        try f.record(Self.get(3, connection: 4, token: "t", at: 3_000_000))
+        #expect(try Self.runIDs(f)[2] != ids[0])
+    }
+
     @Test("a request after an idle gap longer than runIdle starts a new run; responses count as activity")
     func idleGapSplitsRuns() throws {
         let f = try StoreFixture.make("runs-idle", recorder: StoreRecorderConfiguration(runIdle: .seconds(60)))

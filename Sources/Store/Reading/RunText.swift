@@ -5,6 +5,8 @@ import Kube
 /// (``CommandFolding``); with `requests`, each command's requests under it.
 public enum RunText {
     public static let commandHeader = ["TIME", "REQUESTS", "N", "STATUS", "OUTCOME", "COMMAND"]
+    /// Connections named in the header before "… (N in all)"; `--json` lists them all.
+    static let listedConnections = 12
 
     public static func run(_ t: RunTimeline, changes: RunChanges?, requests: Bool, bodies: Bool) -> String {
         var lines = header(t, changes: changes)
@@ -43,7 +45,9 @@ public enum RunText {
         lines.append(TimelineText.field("token", "sha256 \(run.tokenFingerprint)… (its fingerprint)"))
         for agent in t.userAgents { lines.append(TimelineText.field("client", agent)) }
         if !s.clusters.isEmpty { lines.append(TimelineText.field("clusters", s.clusters.joined(separator: ", "))) }
-        lines.append(TimelineText.field("connections", t.connections.map(\.reference.description).joined(separator: ", ")))
+        var connections = t.connections.prefix(listedConnections).map(\.reference.description).joined(separator: ", ")
+        if t.connections.count > listedConnections { connections += ", … (\(t.connections.count) in all)" }
+        lines.append(TimelineText.field("connections", connections))
         lines.append(TimelineText.field("requests", "\(s.requestCount) (\(s.outcomeText))"))
         if let changes { lines.append(TimelineText.field("changes", changes.countText)) }
         return lines

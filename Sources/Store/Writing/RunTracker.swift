@@ -13,7 +13,9 @@ import Synchronization
 /// - State per run is a few hundred bytes; runs idle for longer than ``idle`` are dropped as new
 ///   requests arrive, so memory follows the number of recently active agents.
 final class RunTracker: Sendable {
-    /// What makes two requests part of the same run (besides time).
+    /// What makes two requests part of the same run (besides time). The cgroup is its id when
+    /// sock_diag gave one (its path is derived, and may not have been found for every connection),
+    /// else the path `/proc` gave.
     struct Key: Hashable, Sendable {
         var uid: Int64?
         var cgroupID: Int64?
@@ -21,6 +23,15 @@ final class RunTracker: Sendable {
         var callerAddress: String?
         var username: String
         var tokenFingerprint: String
+
+        init(uid: Int64?, cgroupID: Int64?, cgroup: String?, callerAddress: String?, username: String, tokenFingerprint: String) {
+            self.uid = uid
+            self.cgroupID = cgroupID
+            self.cgroup = cgroupID == nil ? cgroup : nil
+            self.callerAddress = callerAddress
+            self.username = username
+            self.tokenFingerprint = tokenFingerprint
+        }
     }
 
     private struct Run {
