@@ -240,6 +240,7 @@ if Context.environment["PORTCULLIS_FUZZ"] == "1" {
         ("packet-headers", ["Intercept"]), ("sock-diag", ["Intercept"]), ("spdy", ["Kube", "Store"]), ("websocket", ["Store"]),
         ("json-redactor", ["Kube", "Store"]), ("request-info", ["Kube"]), ("selectors", ["Kube"]),
         ("gateway-config", ["PortcullisCLI"]), ("policy", ["PortcullisCLI"]), ("audit-status", ["Kube"]), ("protobuf", ["Kube", "Store"]),
+        ("cgroup-path", ["Intercept"]),
     ]
     for (name, dependencies) in fuzzTargets {
         package.targets.append(.executableTarget(name: "fuzz-\(name)", dependencies: dependencies + ["FuzzSupport"],

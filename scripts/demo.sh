@@ -5,8 +5,9 @@
 #     (`portcullis up`, as its own uid) and the real kubectl 1.32 as the agent's uid.
 # The gateway's iptables rules steer kubectl's connection to the cluster's own address into the
 # gateway, which requires the OIDC token, records everything and forwards with its own credential.
-# Then the recording is read back: sessions, one session's timeline, the replay of an exec, and
-# the hash chain's verification. No traffic leaves the namespaces; nothing on the host's own
+# The agent runs in a cgroup named like a CI runner's systemd unit (actions-runner.service), which
+# the gateway names without any extra privilege. Then the recording is read back: the agent's run,
+# its commands, the replay of an exec, the hash chain's verification, and what the run changed. No traffic leaves the namespaces; nothing on the host's own
 # firewall changes. Everything is removed at the end, also on failure or Ctrl-C.
 #
 # Run as root on Debian 12: it installs prerequisites (scripts/setup.sh), builds with `swift build`,
@@ -27,6 +28,11 @@ AGENT_NS="pcl-$$-0-agent"
 CLUSTER_NS="pcl-$$-0-cluster"
 VETH_AGENT="pv$(($$ % 100000))a0"
 VETH_CLUSTER="pv$(($$ % 100000))b0"
+# The agent's cgroup, as a CI runner's unit would be: <cgroup v2 hierarchy>/pcl-<pid>-0/system.slice/
+# actions-runner.service. The hierarchy is where /proc/self/mountinfo says cgroup2 is mounted.
+CGROUP_ROOT="$(awk '{ for (i = 7; i < NF; i++) if ($i == "-") { if ($(i + 1) == "cgroup2") { print $5; exit } break } }' /proc/self/mountinfo)"
+AGENT_CGROUP_TOP=""
+AGENT_CGROUP=""
 
 if [[ -t 1 ]]; then BOLD=$'\e[1m'; DIM=$'\e[2m'; RESET=$'\e[0m'; else BOLD=""; DIM=""; RESET=""; fi
 
@@ -53,6 +59,13 @@ cleanup() {
   for ns in "$AGENT_NS" "$CLUSTER_NS"; do
     ip netns list 2>/dev/null | grep -q "^$ns\b" && ip netns delete "$ns"
   done
+  if [[ -n $AGENT_CGROUP_TOP && -d $AGENT_CGROUP_TOP ]]; then
+    echo 1 >"$AGENT_CGROUP_TOP/cgroup.kill" 2>/dev/null
+    for _ in $(seq 1 50); do
+      rmdir "$AGENT_CGROUP" "$AGENT_CGROUP_TOP/system.slice" "$AGENT_CGROUP_TOP" 2>/dev/null && break
+      sleep 0.1
+    done
+  fi
   [[ -n $WORK ]] && rm -rf "$WORK"
   if [[ $status -eq 0 ]]; then
     echo "demo.sh: cleaned up: processes stopped, namespaces (and the gateway's rules in them) and files removed"
@@ -136,8 +149,9 @@ cp "$WORK/sandbox/ca.crt" "$GW/cluster-ca.crt"
 chown "$GATEWAY_UID:$GATEWAY_UID" "$GW/cluster.token" && chmod 600 "$GW/cluster.token"
 
 say "The agent host runs an OIDC provider (oidc-provider-mock on 127.0.0.1:$OIDC_PORT)"
+echo "Its tokens carry a CI job's claims, as GitHub Actions' do: repository and run_id name the agent's run."
 ip netns exec "$AGENT_NS" "$PYTHON" -m oidc_provider_mock --port "$OIDC_PORT" \
-  --user-claims '{"sub":"agent-7","email":"agent@example.com","groups":["ai-agents"]}' \
+  --user-claims '{"sub":"agent-7","email":"agent@example.com","groups":["ai-agents"],"repository":"acme/shop","run_id":"4242"}' \
   >"$WORK/oidc.out" 2>"$WORK/oidc.err" &
 OIDC_PID=$!
 for _ in $(seq 1 600); do
@@ -164,6 +178,7 @@ authentication:
       usernamePrefix: "oidc:"
       groupsClaim: groups
       groupsPrefix: "oidc:"
+      runClaims: [repository, run_id]     # claims that name the agent's run (GitHub Actions: repository, run_id, job_workflow_ref)
       allowInsecureHTTPIssuer: true       # the demo's provider is plain http on loopback
 clusters:
   - name: sandbox
@@ -207,7 +222,11 @@ sed 's/^/  /' "$CONFIG"
 echo "  ${DIM}# $GW/policy.yaml${RESET}"
 sed 's/^/  /' "$GW/policy.yaml"
 ip netns exec "$AGENT_NS" "$PORTCULLIS" init --skip-user --config "$CONFIG" | sed 's/^/  /'
-ip netns exec "$AGENT_NS" setpriv --reuid "$GATEWAY_UID" --regid "$GATEWAY_UID" --clear-groups \
+# `ip netns exec` gives the gateway a /sys of the agent host's network namespace, without the host's
+# cgroup mounts: mount the cgroup v2 hierarchy there, as on a real host, so that the gateway can
+# name its callers' cgroups. (It needs no privilege for that, only the hierarchy to be visible.)
+ip netns exec "$AGENT_NS" sh -c 'mount -t cgroup2 cgroup2 /sys/fs/cgroup && exec "$@"' sh \
+  setpriv --reuid "$GATEWAY_UID" --regid "$GATEWAY_UID" --clear-groups \
   --inh-caps +net_admin,+net_raw --ambient-caps +net_admin,+net_raw -- \
   "$PORTCULLIS" up --config "$CONFIG" >"$WORK/gateway.out" 2>"$WORK/gateway.err" &
 wait_for_line "$WORK/gateway.out" '"event":"ready"' $! "portcullis up"
@@ -239,9 +258,20 @@ current-context: agent
 YAML
 chown "$AGENT_UID:$AGENT_UID" "$WORK/agent/kubeconfig"
 
-# kubectl on the agent host, as the agent's uid, with nothing from the environment.
+if [[ -n $CGROUP_ROOT ]]; then
+  AGENT_CGROUP_TOP="$CGROUP_ROOT/pcl-$$-0"
+  AGENT_CGROUP="$AGENT_CGROUP_TOP/system.slice/actions-runner.service"
+  mkdir -p "$AGENT_CGROUP"
+  echo "The agent runs in the cgroup ${AGENT_CGROUP#"$CGROUP_ROOT"} (a CI runner's systemd unit)."
+else
+  echo "No cgroup v2 hierarchy is mounted on this host: the agent runs in the demo's own cgroup."
+fi
+
+# kubectl on the agent host, as the agent's uid, with nothing from the environment, in the agent's cgroup.
 agent_kubectl() {
-  ip netns exec "$AGENT_NS" setpriv --reuid "$AGENT_UID" --regid "$AGENT_UID" --clear-groups -- \
+  local enter=(sh -c 'exec "$@"' sh)
+  [[ -n $AGENT_CGROUP ]] && enter=(sh -c 'echo $$ >"$0/cgroup.procs" && exec "$@"' "$AGENT_CGROUP")
+  "${enter[@]}" ip netns exec "$AGENT_NS" setpriv --reuid "$AGENT_UID" --regid "$AGENT_UID" --clear-groups -- \
     env -i PATH=/usr/bin:/bin HOME="$WORK/agent/home" LANG=C.UTF-8 \
     "$KUBECTL" --kubeconfig "$WORK/agent/kubeconfig" --cache-dir "$WORK/agent/home/cache" "$@"
 }
@@ -303,6 +333,8 @@ chmod 644 "$WORK/secret.yaml"
 run apply -f "$WORK/secret.yaml"
 run get secret db-credentials -n demo -o jsonpath='{.data.password}' && echo "   ${DIM}(base64 of $SECRET_VALUE: the agent sees it)${RESET}"
 
+run label pod web-1 -n demo tier=web
+
 printf '\n%s[agent]$ kubectl exec -i web-1 -n demo -- sh%s   %s(stdin below)%s\n' "$BOLD" "$RESET" "$DIM" "$RESET"
 EXEC_SCRIPT=$'echo hello from the sandbox\nhostname\ncat /etc/shadow\nexit 3\n'
 printf '%s' "$EXEC_SCRIPT" | sed 's/^/  > /'
@@ -337,13 +369,22 @@ echo "Operators can ask which rule would decide a request before an agent makes 
 operator policy explain --config "$CONFIG" --user oidc:agent-7 --groups oidc:ai-agents -- delete deployment api -n demo
 
 say "4. The recording ($STORE)"
+echo "The agent's work is one run: its caller (the cgroup's unit, found without privileges, and uid), user and"
+echo "run claims. The refused token's connection belongs to no run and is listed apart:"
 operator sessions --config "$CONFIG"
 echo
 echo "Only the denials:"
 operator sessions --config "$CONFIG" --outcome denied
 
+RUN="$("$PORTCULLIS" sessions --config "$CONFIG" --json --claim run_id=4242 | /usr/bin/python3 -c '
+import json, sys
+print([e["id"] for e in map(json.loads, sys.stdin) if e["kind"] == "run"][-1])')"
+echo
+echo "The run, one line per kubectl command (its discovery and reads folded in; --requests lists them):"
+operator show "$RUN" --config "$CONFIG"
+
 # The exec's session and request, from the JSON forms.
-EXEC_SESSION="$("$PORTCULLIS" sessions --config "$CONFIG" --resource pods/exec --json | tail -n 1 \
+EXEC_SESSION="$("$PORTCULLIS" sessions --config "$CONFIG" --connections --resource pods/exec --json | tail -n 1 \
   | /usr/bin/python3 -c 'import json, sys; print(json.load(sys.stdin)["id"])')"
 EXEC_REQUEST="$("$PORTCULLIS" show "$EXEC_SESSION" --config "$CONFIG" --json | /usr/bin/python3 -c '
 import json, sys
@@ -364,5 +405,10 @@ operator export --config "$CONFIG" --format audit --level Request | grep '"secre
 echo
 echo "Every row is hash-chained; verify names the first row altered, deleted or reordered:"
 operator verify --config "$CONFIG"
+
+echo
+echo "After an incident, the first question: what did this run change? Accepted changes in order, each with the"
+echo "object, the fields it changed or the last state it deleted (the Secret redacted); denials apart:"
+operator show "$RUN" --config "$CONFIG" --changes
 
 say "Done"

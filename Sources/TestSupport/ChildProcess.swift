@@ -76,11 +76,17 @@ public final class ChildProcess: Sendable {
         }
     }
 
-    /// `[ip netns exec NS] [setpriv ... --] executable arguments...`
+    /// `[sh -c 'enter the cgroup'] [ip netns exec NS [sh -c 'mount cgroup2']] [setpriv ... --] executable arguments...`
     static func fullCommandLine(_ executable: String, _ arguments: [String], _ options: LaunchOptions) throws -> [String] {
         var command = [executable] + arguments
         if let runAs = options.runAs { command = [try SystemTools.setpriv()] + runAs.setprivArguments + command }
+        if options.mountsCgroupHierarchy, options.namespace != nil {
+            command = ["/bin/sh", "-c", "mount -t cgroup2 cgroup2 /sys/fs/cgroup && exec \"$@\"", "sh"] + command
+        }
         if let namespace = options.namespace { command = [try SystemTools.ip(), "netns", "exec", namespace] + command }
+        if let cgroup = options.cgroup {
+            command = ["/bin/sh", "-c", "echo $$ > \"$0/cgroup.procs\" && exec \"$@\"", cgroup] + command
+        }
         return command
     }
 

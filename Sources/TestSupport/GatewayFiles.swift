@@ -35,6 +35,7 @@ enum GatewayFiles {
                 - issuerURL: \(mintingIssuerURL)
                   clientIDs: [\(GatewayTestbed.clientID)]
                   usernamePrefix: "minted:"
+                  runClaims: [repository, run_id, job_workflow_ref]
                   allowInsecureHTTPIssuer: true\(extra)
             clusters:
               - name: sandbox
@@ -43,7 +44,7 @@ enum GatewayFiles {
                 tokenFile: \(work.path)/cluster.token
             store:
               path: \(storePath)
-              commitDelay: \(commitDelay)\(options.storeDurability.map { "\n  durability: \($0)" } ?? "")
+              commitDelay: \(commitDelay)\(options.storeDurability.map { "\n  durability: \($0)" } ?? "")\(options.storeFields.sorted { $0.key < $1.key }.map { "\n  \($0.key): \($0.value)" }.joined())
             policy:
               file: \(policyPath)
             admin:

@@ -121,7 +121,7 @@ public final class GatewayInstance: Sendable {
         let label = "portcullis up" + (hostName == "agent" ? "" : " on \(hostName)") + (again ? " (again)" : "")
         let next = kept.keep(try agent.launch(try Products.gateway(), ["up", "--config", configPath],
                                               options: LaunchOptions(runAs: .gateway(uid: InterceptTestbed.gatewayUID),
-                                                                     environment: environment, label: label)))
+                                                                     environment: environment, label: label, mountsCgroupHierarchy: true)))
         runs.withLock { $0.append(next) }
         try await next.waitForLine(containing: "\"event\":\"ready\"", timeout: .seconds(60))
         return next

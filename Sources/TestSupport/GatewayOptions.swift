@@ -20,11 +20,13 @@ public struct GatewayOptions: Sendable {
     public var gatewayFields: [String: String]
     /// `store.durability` (`process` or `host`); nil: the default.
     public var storeDurability: String?
+    /// Further `store:` fields, e.g. `["runIdle": "2s"]`.
+    public var storeFields: [String: String]
 
     public init(caMode: GatewayTestbed.CAMode = .generated, storeBytes: Int? = nil, commitDelay: String = "2ms",
                 policy: String = GatewayTestbed.allowEverything, environment: [String: String] = [:],
                 extraIssuers: [String] = [], tamperInterval: String = "1s", gatewayFields: [String: String] = [:],
-                storeDurability: String? = nil) {
+                storeDurability: String? = nil, storeFields: [String: String] = [:]) {
         self.caMode = caMode
         self.storeBytes = storeBytes
         self.commitDelay = commitDelay
@@ -34,5 +36,6 @@ public struct GatewayOptions: Sendable {
         self.tamperInterval = tamperInterval
         self.gatewayFields = gatewayFields
         self.storeDurability = storeDurability
+        self.storeFields = storeFields
     }
 }

@@ -60,6 +60,7 @@ public struct GatewayTestbed: Sendable {
                                commitDelay: String = "2ms", policy: String = allowEverything,
                                gatewayEnvironment: [String: String] = [:], extraIssuers: [String] = [], tamperInterval: String = "1s",
                                gatewayOptions: [String: String] = [:], storeDurability: String? = nil, sandboxArguments: [String] = [],
+                               storeOptions: [String: String] = [:],
                                _ body: (GatewayTestbed) async throws -> T) async throws -> T {
         try Privileges.requireRoot()
         return try await TestHosts.withAgentAndCluster { hosts in
@@ -68,7 +69,7 @@ public struct GatewayTestbed: Sendable {
                                                          extraArguments: sandboxArguments)
             let options = GatewayOptions(caMode: caMode, storeBytes: storeBytes, commitDelay: commitDelay, policy: policy,
                                          environment: gatewayEnvironment, extraIssuers: extraIssuers, tamperInterval: tamperInterval,
-                                         gatewayFields: gatewayOptions, storeDurability: storeDurability)
+                                         gatewayFields: gatewayOptions, storeDurability: storeDurability, storeFields: storeOptions)
             let instance = try await GatewayInstance.prepare(hostName: "agent", address: TestHosts.agentAddress, agent: hosts.agent,
                                                              sandbox: sandbox, options: options)
             defer { instance.remove() }

@@ -25,6 +25,8 @@ public struct Kubectl: Sendable {
     public let namespace: NetworkNamespace?
     public let runAs: RunAs?
     public let extraEnvironment: [String: String]
+    /// The cgroup v2 directory kubectl runs in (``TestCgroup``); nil: the test runner's.
+    public var cgroup: String?
     private let home: TemporaryDirectory
 
     /// A kubectl for `kubeconfigPath`, running in `namespace` (or the runner's own when `nil`).
@@ -84,7 +86,7 @@ public struct Kubectl: Sendable {
     public func start(_ arguments: [String], standardInput: StandardInput = .null) throws -> ChildProcess {
         let options = LaunchOptions(namespace: namespace?.name, runAs: runAs, environment: environment,
                                     workingDirectory: home.path, standardInput: standardInput,
-                                    label: "kubectl \(arguments.joined(separator: " "))")
+                                    label: "kubectl \(arguments.joined(separator: " "))", cgroup: cgroup)
         return try ChildProcess.launch(binary, commandArguments(arguments), options: options)
     }
 

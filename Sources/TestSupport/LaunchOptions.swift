@@ -15,10 +15,16 @@ public struct LaunchOptions: Sendable {
     /// Whether the process registers with ``CleanupRegistry/shared`` so that it is killed on an interrupt
     /// or at process exit. Leave it on unless something else guarantees the process ends.
     public var registersForCleanup: Bool
+    /// A cgroup v2 directory (``TestCgroup``) the process starts in: it moves itself there before
+    /// anything else runs, so every socket it makes belongs to that cgroup.
+    public var cgroup: String?
+    /// Inside ``namespace``, mount the cgroup v2 hierarchy at `/sys/fs/cgroup` first, as the host
+    /// has one: `ip netns exec` gives the process a fresh `/sys` without cgroup mounts.
+    public var mountsCgroupHierarchy: Bool
 
     public init(namespace: String? = nil, runAs: RunAs? = nil, environment: [String: String]? = nil,
                 workingDirectory: String? = nil, standardInput: StandardInput = .null, label: String? = nil,
-                registersForCleanup: Bool = true) {
+                registersForCleanup: Bool = true, cgroup: String? = nil, mountsCgroupHierarchy: Bool = false) {
         self.namespace = namespace
         self.runAs = runAs
         self.environment = environment
@@ -26,5 +32,7 @@ public struct LaunchOptions: Sendable {
         self.standardInput = standardInput
         self.label = label
         self.registersForCleanup = registersForCleanup
+        self.cgroup = cgroup
+        self.mountsCgroupHierarchy = mountsCgroupHierarchy
     }
 }

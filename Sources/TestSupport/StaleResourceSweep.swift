@@ -2,8 +2,8 @@ import Foundation
 import Synchronization
 
 /// Removes what earlier test processes left behind when they were killed too hard to clean up
-/// (SIGKILL, a crash): namespaces named `pcl-<pid>-...` and temporary directories named
-/// `pcl-<pid>-...` whose owner pid is no longer alive.
+/// (SIGKILL, a crash): namespaces named `pcl-<pid>-...`, temporary directories and cgroups
+/// (``TestCgroup``) named `pcl-<pid>-...` whose owner pid is no longer alive.
 ///
 /// Runs once per process, before its first namespace is created; concurrent callers wait for it.
 /// Resources of live processes (another test run, a running demo) are never touched.
@@ -23,6 +23,7 @@ public enum StaleResourceSweep {
     public static func run() {
         sweepNamespaces()
         sweepTemporaryDirectories()
+        TestCgroup.sweep()
     }
 
     /// True when no process with `pid` exists (a pid we may not signal still exists).

@@ -11,7 +11,8 @@ struct PortcullisCommand: AsyncParsableCommand {
             See README.md and docs/intercept.md.
             """,
         version: "0.1.0-dev",
-        subcommands: [InitCommand.self, RulesCommand.self, UpCommand.self, SessionsCommand.self, ShowCommand.self, ReplayCommand.self,
+        subcommands: [InitCommand.self, RulesCommand.self, UpCommand.self, SessionsCommand.self, ShowCommand.self, TailCommand.self,
+                      ReplayCommand.self,
                       ExportCommand.self, VerifyCommand.self, PruneCommand.self, PolicyCommand.self, PendingCommand.self,
                       ApproveCommand.self, DenyCommand.self, GrantCommand.self, GrantsCommand.self, RevokeCommand.self, CentralCommand.self,
                       StatusCommand.self, DoctorCommand.self])

@@ -134,7 +134,7 @@ extension EndToEnd {
         /// The superuser's view of how many rows each table holds for `host`, and the seq range.
         static func centralRows(_ bed: FleetTestbed, host: String) throws -> (count: Int, min: Int, max: Int) {
             let tables = ["connections", "connection_ends", "requests", "responses", "stream_events", "guard_events", "tamper_events",
-                          "checkpoints", "store_outages", "reviews", "grants", "grant_revocations"]
+                          "checkpoints", "store_outages", "reviews", "grants", "grant_revocations", "runs"]
             let union = tables.map { "SELECT seq FROM portcullis.\($0) WHERE host = '\(host)'" }.joined(separator: " UNION ALL ")
             let result = try bed.postgres.psql("SELECT count(*), count(DISTINCT seq), coalesce(min(seq), 0), coalesce(max(seq), 0) FROM (\(union)) s")
             let fields = result.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "|").compactMap { Int($0) }
@@ -150,7 +150,7 @@ extension EndToEnd {
                 SELECT seq FROM requests UNION ALL SELECT seq FROM responses UNION ALL SELECT seq FROM stream_events UNION ALL
                 SELECT seq FROM guard_events UNION ALL SELECT seq FROM tamper_events UNION ALL SELECT seq FROM checkpoints UNION ALL
                 SELECT seq FROM store_outages UNION ALL SELECT seq FROM reviews UNION ALL SELECT seq FROM grants UNION ALL
-                SELECT seq FROM grant_revocations)
+                SELECT seq FROM grant_revocations UNION ALL SELECT seq FROM runs)
                 """])
             let fields = result.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "|").compactMap { Int($0) }
             guard fields.count == 3 else { throw HarnessError("cannot count \(gateway.hostName)'s local rows: \(result)") }
@@ -307,16 +307,17 @@ extension EndToEnd {
                 #expect(sessions.count == localSessions, "every session of the job: \(sessions)")
                 let intents = try bed.reviewerPortcullis(["sessions", "--central", "--host", "runner-a"], config: reviewer).standardOutput
                 #expect(intents.contains("runner-a"), "\(intents)")
-                // The exec's session: found, shown and replayed from the central store alone.
+                // The job's run, with the exec folded into its commands: found, shown and replayed from the central store alone.
                 var execID: String?
                 for session in sessions {
                     let id = "runner-a/" + (session["id"]?.stringValue ?? "")
-                    if try bed.reviewerPortcullis(["show", "--central", id], config: reviewer).standardOutput.contains("exec into pod web-1") {
+                    if try bed.reviewerPortcullis(["show", "--central", id], config: reviewer).standardOutput.contains("kubectl exec web-1") {
                         execID = id
                         break
                     }
                 }
-                let id = try #require(execID, "a session with the exec: \(sessions)")
+                let id = try #require(execID, "a run with the exec: \(sessions)")
+                #expect(id.hasPrefix("runner-a/run"), "\(id)")
                 let shown = try bed.reviewerPortcullis(["show", "--central", id], config: reviewer)
                 #expect(shown.status.isSuccess && shown.standardOutput.hasPrefix("host: runner-a") && shown.standardOutput.contains("exec"), "\(shown)")
                 let replay = try bed.reviewerPortcullis(["replay", "--central", id, "--speed", "0"], config: reviewer)
@@ -433,7 +434,7 @@ extension EndToEnd {
                 #expect(done == .exited(0), "\(held.report)")
                 #expect(clock.now - started < .seconds(1), "the holding gateway learned the decision within 1 s")
                 #expect(held.standardOutput.contains("pod \"web-1\" deleted"), "\(held.report)")
-                let recorded = try bed.gateways[0].portcullis(["sessions", "--verb", "delete", "--outcome", "allowed"])
+                let recorded = try bed.gateways[0].portcullis(["sessions", "--connections", "--verb", "delete", "--outcome", "allowed"])
                 #expect(recorded.standardOutput.contains("delete pod web-1 in demo"), "\(recorded)")
 
                 // Host B: deleting a namespace is denied by default; a central grant for B allows it.

@@ -36,8 +36,12 @@ extension EndToEnd {
                 #expect(s["issuers"]?.arrayValue?.count == 2 && s["issuers"]?.arrayValue?.allSatisfy { ($0["keys"]?.intValue ?? 0) > 0 } == true,
                         "\(s["issuers"] ?? .null)")
                 #expect((s[path: "lastHour", "allowed"]?.intValue ?? 0) >= 1 && (s[path: "lastHour", "rejected"]?.intValue ?? 0) >= 1, "\(s)")
+                // Callers are named by cgroup without extra privileges; the process needs CAP_SYS_PTRACE, which the gateway lacks.
+                #expect(s[path: "callers", "cgroupHierarchy"] == "/sys/fs/cgroup" && s[path: "callers", "processes"] == false, "\(s)")
                 let text = try bed.portcullis(["status"])
                 #expect(text.standardOutput.hasPrefix("enforcing: yes") && text.standardOutput.contains("rules:    verified"), "\(text)")
+                #expect(text.standardOutput.contains("callers:  uid and cgroup (unit, container, pod) from /sys/fs/cgroup; processes not readable"),
+                        "\(text)")
 
                 // The store made read-only: requests get 503, and status says the gateway is not enforcing.
                 guard chmod(bed.storePath, 0o444) == 0 else { throw HarnessError("cannot chmod \(bed.storePath)") }

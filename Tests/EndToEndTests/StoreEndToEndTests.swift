@@ -318,7 +318,7 @@ extension EndToEnd {
 
         /// The request ID of the last exec recorded.
         static func execRequestID(_ bed: Bed) throws -> String {
-            let sessions = try bed.portcullis(["sessions", "--json", "--resource", "pods/exec"])
+            let sessions = try bed.portcullis(["sessions", "--connections", "--json", "--resource", "pods/exec"])
             let session = try #require(sessions.standardOutput.split(separator: "\n").last.map { try JSONParser.parse(String($0)) }?["id"]?.stringValue,
                                        "no exec session: \(sessions)")
             let timeline = try json(try bed.portcullis(["show", session, "--json"]))

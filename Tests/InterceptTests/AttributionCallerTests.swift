@@ -23,6 +23,12 @@ import Testing
         let expected = try AttributionProcessLookupTests.expectedSelf()
         #expect(process == CallerProcess(pid: getpid(), executable: expected.executable, commandLine: expected.commandLine,
                                          cgroup: expected.cgroup, containerID: expected.containerID))
+        // sock_diag's cgroup id is the inode of our cgroup's directory; its path is /proc's.
+        if let hierarchy = CgroupHierarchy.find(), let own = expected.cgroup {
+            var info = stat()
+            #expect(stat(hierarchy.mountPoint + (own == "/" ? "" : own), &info) == 0)
+            #expect(caller.cgroup == CallerCgroup(id: UInt64(info.st_ino), path: own))
+        }
         _ = client
     }
 
@@ -45,7 +51,8 @@ import Testing
 
     @Test("a forwarded caller is its source address and interface")
     func forwarded() throws {
-        let caller = try CallerAttribution().forwarded(source: .v4(172, 17, 0, 5), interface: "docker0")
+        let nowhere = BridgeContainers(cniNetworks: "/nonexistent/cni", dockerContainers: "/nonexistent/docker")
+        let caller = try CallerAttribution(bridges: nowhere).forwarded(source: .v4(172, 17, 0, 5), interface: "docker0")
         #expect(caller == Caller(sourceAddress: .v4(172, 17, 0, 5), interface: "docker0"))
     }
 

@@ -138,9 +138,21 @@ import Testing
         #expect(messages[0].0 == 9)
         #expect(messages[0].1 == .socket(family: AF_INET6, state: 1,
                                           id: .init(source: .literal("fd00:5043::1", 40000), destination: .literal("fd00:5043::2", 6443)),
-                                          uid: 1000, inode: 12345))
+                                          uid: 1000, inode: 12345, cgroupID: nil))
         #expect(messages[1].0 == 10)
         #expect(messages[1].1 == .error(ENOENT))
+    }
+
+    @Test("the cgroup id attribute after the message is read; others and a malformed one are skipped")
+    func cgroupAttribute() throws {
+        var attributes: [UInt8] = [5, 0, 5, 0, 0, 0, 0, 0]                           // INET_DIAG_TOS, 1 byte, padded
+        attributes += [12, 0, 21, 0, 0x2C, 0x01, 0, 0, 0, 0, 0, 0]                    // INET_DIAG_CGROUP_ID 300
+        let found = attributes.withUnsafeBytes { InetDiagWire.cgroupID(attributesIn: $0) }
+        #expect(found == 300)
+        let malformed: [UInt8] = [40, 0, 21, 0, 1, 0, 0, 0]
+        #expect(malformed.withUnsafeBytes { InetDiagWire.cgroupID(attributesIn: $0) } == nil)
+        let absent: [UInt8] = [8, 0, 15, 0, 1, 0, 0, 0]
+        #expect(absent.withUnsafeBytes { InetDiagWire.cgroupID(attributesIn: $0) } == nil)
     }
 
     @Test func truncatedRepliesAreErrors() {

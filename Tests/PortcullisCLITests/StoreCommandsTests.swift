@@ -13,8 +13,9 @@ import TestSupport
     static let t0: Int64 = 1_767_268_800 * 1_000_000
     static func at(_ s: Double) -> Int64 { t0 + Int64((s * 1_000_000).rounded()) }
 
-    /// c1: alice lists pods, then execs (stdout "hi\n", stderr "oops\n", exit 3); c2 refused; a guard
-    /// event (seq 10); c3: a request without a token, rejected with 401.
+    /// c1: alice lists pods, then execs (stdout "hi\n", stderr "oops\n", exit 3), her run run1 from
+    /// actions-runner.service; c2 refused; a guard event (seq 10); c3: a request without a token,
+    /// rejected with 401.
     static func makeStore(in directory: TemporaryDirectory) throws -> String {
         let path = directory.path("recording.sqlite")
         let pool = try DatabasePool(path: path)
@@ -55,6 +56,12 @@ import TestSupport
             try insert(response, [3, nil, at(4.1002), 401,
                                   Data(#"{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"Unauthorized","reason":"Unauthorized","code":401}"#.utf8),
                                   true, "no bearer token"])
+            try insert("""
+                INSERT INTO runs (seq, hash, id, started_at, uid, cgroup, unit, username, groups, issuer, subject, token_fingerprint, claims)
+                VALUES (?, ?, 1, ?, 1000, '/system.slice/actions-runner.service', 'actions-runner.service', 'alice', '["devs"]',
+                        'https://issuer.test', 'alice-sub', '0123456789abcdef', '{"run_id":"7"}')
+                """, [at(0.1)])
+            try db.execute(sql: "UPDATE requests SET run_id = 1 WHERE connection_id = 1")
         }
         return path
     }
@@ -74,7 +81,15 @@ import TestSupport
         let directory = try TemporaryDirectory.create(purpose: "store-cli")
         defer { directory.remove() }
         let store = try Self.makeStore(in: directory)
-        let table = try portcullis(["sessions", "--store", store])
+        let runs = try portcullis(["sessions", "--store", store])
+        #expect(runs.status == .exited(0), "\(runs.stderr)")
+        let lines = runs.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.count == 5 && lines[0].hasPrefix("TIME                  ID    KIND        DURATION  CALLER"), "\(runs.stdout)")
+        #expect(lines[1].hasPrefix("2026-01-01T12:00:00Z  run1  run         1.40s     actions-runner.service uid 1000  alice  run_id=7"), "\(runs.stdout)")
+        #expect(lines[1].hasSuffix("2 allowed"), "\(runs.stdout)")
+        #expect(lines[2].contains("c2    refused") && lines[2].hasSuffix("refused: no route to a configured cluster"), "\(runs.stdout)")
+        #expect(lines[3].contains("g10   bypass") && lines[4].contains("c3    connection") && lines[4].hasSuffix("1         rejected"), "\(runs.stdout)")
+        let table = try portcullis(["sessions", "--store", store, "--connections"])
         #expect(table.status == .exited(0), "\(table.stderr)")
         #expect(table.stdout == """
             TIME                  ID   KIND        CALLER                  USER   CLUSTER  REQUESTS  OUTCOME   FIRST INTENT
@@ -86,14 +101,18 @@ import TestSupport
             """)
         let json = try portcullis(["sessions", "--store", store, "--json", "--outcome", "rejected"])
         #expect(json.status == .exited(0))
-        let lines = json.stdout.split(separator: "\n").map(String.init)
-        #expect(try lines.map { try JSONParser.parse($0)["id"] } == ["c2", "c3"])
+        let rejected = json.stdout.split(separator: "\n").map(String.init)
+        #expect(try rejected.map { try JSONParser.parse($0)["id"] } == ["c2", "c3"])
         let alice = try portcullis(["sessions", "--store", store, "--user", "alice", "--json"])
-        #expect(try alice.stdout.split(separator: "\n").map { try JSONParser.parse(String($0))["id"] } == ["c1"])
+        #expect(try alice.stdout.split(separator: "\n").map { try JSONParser.parse(String($0))["id"] } == ["run1"])
+        let aliceConnections = try portcullis(["sessions", "--store", store, "--user", "alice", "--json", "--connections"])
+        #expect(try aliceConnections.stdout.split(separator: "\n").map { try JSONParser.parse(String($0))["id"] } == ["c1"])
+        let claimed = try portcullis(["sessions", "--store", store, "--claim", "run_id=7", "--unit", "actions-runner.service", "--json"])
+        #expect(try claimed.stdout.split(separator: "\n").map { try JSONParser.parse(String($0))["id"] } == ["run1"])
         let none = try portcullis(["sessions", "--store", store, "--verb", "delete"])
         #expect(none.status == .exited(0))
         #expect(none.stdout.isEmpty)
-        #expect(none.stderr.contains("no sessions match in \(store)"))
+        #expect(none.stderr.contains("no runs or sessions match in \(store)"))
         let since = try portcullis(["sessions", "--store", store, "--since", "2026-01-01T12:00:02.5Z", "--until", "2026-01-01T12:00:03Z", "--json"])
         #expect(try since.stdout.split(separator: "\n").map { try JSONParser.parse(String($0))["id"] } == ["g10"])
     }
@@ -128,6 +147,9 @@ import TestSupport
             (["sessions", "--store", store, "--since", "yesterday"], 2, "--since: expected an RFC 3339 time"),
             (["sessions", "--store", store, "--since", "1h", "--until", "2h"], 2, "--since 1h is after --until 2h"),
             (["sessions", "--store", store, "--uid", "alice"], 2, "--uid: expected a numeric uid, got 'alice'"),
+            (["sessions", "--store", store, "--claim", "run_id"], 2, "--claim: expected name=value (repository=acme/app), got 'run_id'"),
+            (["show", "run99", "--store", store], 2, "no run run99 in the store \(store)"),
+            (["show", "c1", "--changes", "--store", store], 2, "--requests and --changes are for a run (run<N>), not c1"),
             (["show", "c99", "--store", store], 2, "no session c99 in the store \(store)"),
             (["show", "r99", "--store", store], 2, "no request r99 in the store \(store)"),
             (["replay", "g99", "--store", store], 2, "no guard event g99 in the store \(store)"),

@@ -56,7 +56,9 @@ import Testing
             requestObject: try JSONParser.parse(ReadingFixture.configMap),
             responseObject: try JSONParser.parse(ReadingFixture.createdConfigMap),
             requestReceivedTimestamp: Self.time(1.0), stageTimestamp: Self.time(1.005),
-            annotations: Self.annotations("c1", "r3", "create configmap cfg1 in demo"))
+            annotations: Self.annotations("c1", "r3", "create configmap cfg1 in demo",
+                                          ["portcullis.io/caller-uid": "1000", "portcullis.io/caller-pid": "4242",
+                                           "portcullis.io/caller-program": "kubectl"]))
         #expect(create == expected)
         // The line is kube-apiserver's shape: Go field order, the core group omitted, success without status.
         let line = try #require(lines.first { $0.contains(#""auditID":"audit-3""#) })
@@ -97,7 +99,9 @@ import Testing
             requestReceivedTimestamp: Self.time(10.1), stageTimestamp: Self.time(10.1003),
             annotations: Self.annotations("c2", "r4", "delete namespace prod",
                                           ["portcullis.io/rejected": "true",
-                                           "portcullis.io/rejected-reason": "no bearer token in the Authorization header"])))
+                                           "portcullis.io/rejected-reason": "no bearer token in the Authorization header",
+                                           "portcullis.io/caller-uid": "1001", "portcullis.io/caller-pid": "5000",
+                                           "portcullis.io/caller-program": "agent"])))
         let notFound = try #require(events.first { $0.auditID == "audit-5" })
         #expect(notFound.responseStatus == Status(status: "Failure", message: "secrets \"db\" not found", reason: "NotFound",
                                                   details: StatusDetails(name: "db", kind: "secrets"), code: 404))

@@ -105,7 +105,25 @@ struct CentralCopy {
             return [Part(table: table("connections")), Part(table: table("connection_ends")),
                     Part(table: table("requests"), thinned: noHeaders.merging(["body": "NULL::bytea"]) { $1 }),
                     Part(table: table("responses"), thinned: noHeaders.merging(["body": "NULL::bytea"]) { $1 }),
-                    Part(table: table("reviews")), Part(table: table("guard_events"))]
+                    Part(table: table("reviews")), Part(table: table("guard_events")), Part(table: table("runs"))]
+        case .run(let id):
+            // The run's requests, and every earlier request for an object one of them changed.
+            let mine = "SELECT r.id FROM \(s).requests r WHERE r.host = $1 AND r.run_id = \(id)"
+            let objects = """
+                SELECT o.id FROM \(s).requests o JOIN \(s).requests m ON m.host = o.host AND m.api_group = o.api_group
+                    AND m.resource = o.resource AND (o.namespace = m.namespace OR o.namespace = '') AND o.seq < m.seq
+                WHERE o.host = $1 AND m.run_id = \(id) AND m.verb IN ('update', 'patch', 'delete')
+                    AND o.verb IN ('get', 'list', 'create', 'update', 'patch') AND o.subresource = ''
+                """
+            let requests = "(\(mine)) UNION (\(objects))"
+            let connections = "SELECT r.connection_id FROM \(s).requests r WHERE r.host = $1 AND r.id IN (\(requests))"
+            return [Part(table: table("runs"), condition: "t.id = \(id)"),
+                    Part(table: table("connections"), condition: "t.id IN (\(connections))"),
+                    Part(table: table("connection_ends"), condition: "t.connection_id IN (\(connections))"),
+                    Part(table: table("requests"), condition: "t.id IN (\(requests))"),
+                    Part(table: table("responses"), condition: "t.request_id IN (\(requests))"),
+                    Part(table: table("reviews"), condition: "t.request_id IN (\(requests))"),
+                    Part(table: table("stream_events"), condition: "t.request_id IN (\(mine))")]
         case .connection(let id):
             let requests = "SELECT r.id FROM \(s).requests r WHERE r.host = $1 AND r.connection_id = \(id)"
             return [Part(table: table("connections"), condition: "t.id = \(id)"),
@@ -137,7 +155,8 @@ struct CentralCopy {
                     Part(table: table("requests"), condition: inRange.replacingOccurrences(of: "received_at", with: "t.received_at"),
                          thinned: requestThin),
                     Part(table: table("responses"), condition: "t.request_id IN (\(requests))", thinned: responseThin),
-                    Part(table: table("reviews"), condition: "t.request_id IN (\(requests))")]
+                    Part(table: table("reviews"), condition: "t.request_id IN (\(requests))"),
+                    Part(table: table("runs"), condition: "t.id IN (SELECT r.run_id FROM \(s).requests r WHERE r.host = $1 AND r.id IN (\(requests)))")]
         }
     }
 }

@@ -5,6 +5,10 @@ public enum CentralSelection: Sendable, Hashable {
     /// What `sessions` lists: connections, requests and responses without headers or bodies,
     /// reviews and bypass attempts.
     case sessions
+    /// One run (`run<N>`) in full: the run, its requests with their responses, reviews and streams,
+    /// its connections, and the earlier requests and responses of the objects it changed (their
+    /// last recorded state).
+    case run(Int64)
     /// One session (`c<N>`) in full: its connection, requests, responses, reviews and streams.
     case connection(Int64)
     /// One request (`r<N>`) in full, with its connection.

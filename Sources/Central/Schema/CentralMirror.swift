@@ -7,15 +7,18 @@ public enum CentralMirror {
             ("outcome", .text), ("reason", .text), ("uid", .bigint), ("gid", .bigint), ("pid", .bigint), ("executable", .text),
             ("command_line", .text), ("cgroup", .text), ("container_id", .text), ("caller_address", .text), ("interface", .text),
             ("tls_server_name", .text),
-        ], indexes: [["id"], ["opened_at"]]),
-        CentralMirroredTable("connection_ends", [("connection_id", .bigint), ("closed_at", .bigint)], indexes: [["connection_id"]]),
+        ], indexes: [["id"], ["opened_at"]], later: [
+            ("cgroup_id", .bigint, 2), ("unit", .text, 2), ("container_runtime", .text, 2), ("pod_uid", .text, 2),
+        ]),
+        CentralMirroredTable("connection_ends", [("connection_id", .bigint), ("closed_at", .bigint)], indexes: [["connection_id"]],
+                             later: [("reason", .text, 2)]),
         CentralMirroredTable("requests", [
             ("id", .bigint), ("connection_id", .bigint), ("received_at", .bigint), ("method", .text), ("uri", .text), ("verb", .text),
             ("api_group", .text), ("api_version", .text), ("resource", .text), ("subresource", .text), ("namespace", .text),
             ("name", .text), ("is_resource_request", .bigint), ("intent", .text), ("audit_id", .text), ("user_agent", .text),
             ("username", .text), ("groups", .text), ("extra", .text), ("issuer", .text), ("subject", .text), ("headers", .text),
             ("body", .bytea), ("body_truncated", .bigint), ("decision", .text), ("decision_rule", .text), ("decision_reason", .text),
-        ], indexes: [["id"], ["connection_id"], ["received_at"]]),
+        ], indexes: [["id"], ["connection_id"], ["received_at"]], later: [("run_id", .bigint, 2)]),
         CentralMirroredTable("responses", [
             ("request_id", .bigint), ("started_at", .bigint), ("completed_at", .bigint), ("status_code", .bigint), ("headers", .text),
             ("body", .bytea), ("body_truncated", .bigint), ("bytes", .bigint), ("rejected", .bigint), ("reason", .text),
@@ -47,7 +50,15 @@ public enum CentralMirror {
         CentralMirroredTable("grant_revocations", [
             ("grant_id", .text), ("at", .bigint), ("revoked_by_uid", .bigint), ("reason", .text), ("revoked_by", .text),
         ], indexes: [["grant_id"]]),
+        CentralMirroredTable("runs", [
+            ("id", .bigint), ("started_at", .bigint), ("uid", .bigint), ("cgroup_id", .bigint), ("cgroup", .text), ("unit", .text),
+            ("container_runtime", .text), ("container_id", .text), ("pod_uid", .text), ("caller_address", .text), ("username", .text),
+            ("groups", .text), ("issuer", .text), ("subject", .text), ("token_fingerprint", .text), ("claims", .text),
+        ], indexes: [["id"], ["started_at"]], createdIn: 2),
     ]
+
+    /// Indexes a later migration adds to a table it did not create: (table, columns after `host`, migration).
+    static let laterIndexes: [(table: String, columns: [String], since: Int)] = [("requests", ["run_id"], 2)]
 
     public static func table(_ name: String) -> CentralMirroredTable? { tables.first { $0.name == name } }
 }

@@ -17,20 +17,31 @@ public struct CentralMirroredTable: Sendable, Hashable {
     public var columns: [Column]
     /// Extra indexes, each a list of columns after `host`.
     public var indexes: [[String]]
+    /// The central migration that created the table.
+    public var createdIn: Int
 
-    init(_ name: String, _ columns: [(String, CentralColumnType)], indexes: [[String]] = [], later: [(String, CentralColumnType, Int)] = []) {
+    init(_ name: String, _ columns: [(String, CentralColumnType)], indexes: [[String]] = [], later: [(String, CentralColumnType, Int)] = [],
+         createdIn: Int = 1) {
         self.name = name
-        self.columns = columns.map { Column(name: $0.0, type: $0.1, since: 1) } + later.map { Column(name: $0.0, type: $0.1, since: $0.2) }
+        self.columns = columns.map { Column(name: $0.0, type: $0.1, since: createdIn) }
+            + later.map { Column(name: $0.0, type: $0.1, since: $0.2) }
         self.indexes = indexes
+        self.createdIn = createdIn
     }
 
     public var qualifiedName: String { "\(CentralSchema.name).\(name)" }
 
-    /// `CREATE TABLE` with the columns of migration 1. Every row must have its entry in
-    /// `portcullis.chain` naming this table and its hash: so no two tables hold the same (`host`,
-    /// `seq`), and the chain's hashes are the rows' own.
+    /// `ALTER TABLE … ADD COLUMN` for the columns migration `version` adds to a table it did not create.
+    func addedColumnStatements(in version: Int) -> [String] {
+        guard createdIn < version else { return [] }
+        return columns.filter { $0.since == version }.map { "ALTER TABLE \(qualifiedName) ADD COLUMN \($0.name) \($0.type.rawValue)" }
+    }
+
+    /// `CREATE TABLE` with the columns of the migration that creates it. Every row must have its
+    /// entry in `portcullis.chain` naming this table and its hash: so no two tables hold the same
+    /// (`host`, `seq`), and the chain's hashes are the rows' own.
     func createStatement() -> String {
-        let columns = self.columns.filter { $0.since == 1 }.map { "    \($0.name) \($0.type.rawValue)" }
+        let columns = self.columns.filter { $0.since == createdIn }.map { "    \($0.name) \($0.type.rawValue)" }
         return """
             CREATE TABLE \(qualifiedName) (
                 host text NOT NULL,

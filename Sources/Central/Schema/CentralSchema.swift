@@ -24,7 +24,7 @@ public enum CentralSchema {
         public var statements: [String]
     }
 
-    public static var migrations: [Migration] { [version1] }
+    public static var migrations: [Migration] { [version1, version2] }
 
     /// The newest version this build knows.
     public static var currentVersion: Int { migrations.map(\.version).max() ?? 0 }
@@ -33,12 +33,46 @@ public enum CentralSchema {
 
     static var version1: Migration {
         var statements = [roles, chain]
-        for table in CentralMirror.tables {
+        for table in CentralMirror.tables where table.createdIn == 1 {
             statements.append(table.createStatement())
             statements += table.indexStatements()
         }
         statements += fleetTables + triggers + security
         return Migration(version: 1, name: "the fleet record, reviews and grants", statements: statements)
+    }
+
+    /// Attribution without privileges and agents' runs (issue 14): the columns the local store's
+    /// migration v5 adds, and the `runs` table with its row security.
+    static var version2: Migration {
+        var statements: [String] = []
+        for table in CentralMirror.tables {
+            statements += table.addedColumnStatements(in: 2)
+            if table.createdIn == 2 {
+                statements.append(table.createStatement())
+                statements += table.indexStatements()
+                statements += mirroredTableSecurity(table)
+            }
+        }
+        for index in CentralMirror.laterIndexes where index.since == 2 {
+            statements.append("CREATE INDEX \(index.table)_by_\(index.columns.joined(separator: "_")) ON \(name).\(index.table) (host, \(index.columns.joined(separator: ", ")))")
+        }
+        return Migration(version: 2, name: "caller attribution and runs", statements: statements)
+    }
+
+    /// Row security of a mirrored table: the reviewer reads everything, a gateway inserts and
+    /// reads back (only `host`, `seq` and `hash`) the rows of its own host names.
+    static func mirroredTableSecurity(_ table: CentralMirroredTable) -> [String] {
+        let t = table.qualifiedName
+        return [
+            "ALTER TABLE \(t) ENABLE ROW LEVEL SECURITY",
+            "CREATE POLICY reviewer_reads ON \(t) FOR SELECT TO \(reviewerRole) USING (true)",
+            "GRANT SELECT ON \(t) TO \(reviewerRole)",
+            "CREATE POLICY gateway_writes ON \(t) FOR INSERT TO \(gatewayRole) WITH CHECK (\(name).gateway_may_write(host))",
+            "GRANT INSERT ON \(t) TO \(gatewayRole)",
+            "CREATE POLICY gateway_reads ON \(t) FOR SELECT TO \(gatewayRole) USING (\(name).gateway_may_write(host))",
+            // A gateway reads back only what shipping needs: never a body, never another host's rows.
+            "GRANT SELECT (host, seq, hash) ON \(t) TO \(gatewayRole)",
+        ]
     }
 
     /// The two group roles, created when missing (needs CREATEROLE; `central roles` prints them).
@@ -229,10 +263,8 @@ public enum CentralSchema {
                 statements.append("CREATE POLICY gateway_reads ON \(t) FOR SELECT TO \(gateway) USING (\(condition))")
             }
         }
-        for table in CentralMirror.tables {
-            rowSecurity(table.name, gatewayInserts: true, gatewayReads: "\(name).gateway_may_write(host)", reviewerWrites: false)
-            // A gateway reads back only what shipping needs: never a body, never another host's rows.
-            statements.append("GRANT SELECT (host, seq, hash) ON \(table.qualifiedName) TO \(gateway)")
+        for table in CentralMirror.tables where table.createdIn == 1 {
+            statements += mirroredTableSecurity(table)
         }
         rowSecurity("chain", gatewayInserts: true, gatewayReads: "\(name).gateway_may_write(host)", reviewerWrites: false)
         statements.append("GRANT SELECT ON \(name).chain TO \(gateway)")

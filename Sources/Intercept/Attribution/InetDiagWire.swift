@@ -19,7 +19,11 @@ import Glibc
 ///     52 u32 idiag_expires  56 u32 idiag_rqueue  60 u32 idiag_wqueue
 ///     64 u32 idiag_uid      68 u32 idiag_inode
 ///
-/// Messages in one datagram follow each other at 4-byte aligned offsets (`NLMSG_ALIGN`).
+/// Messages in one datagram follow each other at 4-byte aligned offsets (`NLMSG_ALIGN`). After the
+/// inet_diag_msg come attributes (`nlattr`: u16 length including its 4-byte header, u16 type, then
+/// the value, each at a 4-byte aligned offset). The kernel (5.7 and later, with
+/// CONFIG_SOCK_CGROUP_DATA) always adds `INET_DIAG_CGROUP_ID` (21), a u64: the cgroup v2 id of
+/// the cgroup the socket was created in. It needs no capability and no request flag.
 enum InetDiagWire {
     static let netlinkSockDiag: Int32 = 4       // NETLINK_SOCK_DIAG
     static let sockDiagByFamily: UInt16 = 20    // SOCK_DIAG_BY_FAMILY
@@ -31,6 +35,8 @@ enum InetDiagWire {
     static let messageSize = 72
     static let allStates: UInt32 = 0xFFFF_FFFF
     static let noCookie: UInt32 = 0xFFFF_FFFF   // INET_DIAG_NOCOOKIE, both words
+    static let attributeCgroupID: UInt16 = 21   // INET_DIAG_CGROUP_ID
+    static let attributeHeaderSize = 4
 
     /// The socket id of a request: which ends go in `idiag_src` and `idiag_dst` depends on the protocol
     /// (see ``SocketDiagnostics``).
@@ -63,8 +69,8 @@ enum InetDiagWire {
 
     /// One netlink message of a reply.
     enum Message: Equatable {
-        /// An inet_diag_msg.
-        case socket(family: Int32, state: UInt8, id: SocketID, uid: UInt32, inode: UInt32)
+        /// An inet_diag_msg, with the cgroup id attribute when the kernel sent one.
+        case socket(family: Int32, state: UInt8, id: SocketID, uid: UInt32, inode: UInt32, cgroupID: UInt64?)
         /// NLMSG_ERROR: a positive errno, or 0 for an acknowledgement.
         case error(Int32)
         case done
@@ -104,10 +110,27 @@ enum InetDiagWire {
                 throw .malformedReply("inet_diag_msg of address family \(family)")
             }
             return .socket(family: family, state: body[1], id: SocketID(source: source, destination: destination),
-                           uid: load(UInt32.self, body, 64), inode: load(UInt32.self, body, 68))
+                           uid: load(UInt32.self, body, 64), inode: load(UInt32.self, body, 68),
+                           cgroupID: cgroupID(attributesIn: UnsafeRawBufferPointer(rebasing: body[messageSize...])))
         default:
             return .other(type)
         }
+    }
+
+    /// The value of the `INET_DIAG_CGROUP_ID` attribute among `attributes`; nil when it is absent.
+    /// A malformed attribute ends the search (the message itself is still good).
+    static func cgroupID(attributesIn attributes: UnsafeRawBufferPointer) -> UInt64? {
+        var offset = 0
+        while offset + attributeHeaderSize <= attributes.count {
+            let length = Int(load(UInt16.self, attributes, offset))
+            let type = load(UInt16.self, attributes, offset + 2) & 0x3FFF  // without NLA_F_NESTED and NLA_F_NET_BYTEORDER
+            guard length >= attributeHeaderSize, offset + length <= attributes.count else { return nil }
+            if type == attributeCgroupID, length >= attributeHeaderSize + 8 {
+                return load(UInt64.self, attributes, offset + attributeHeaderSize)
+            }
+            offset += (length + 3) & ~3
+        }
+        return nil
     }
 
     private static func endpoint(_ body: UnsafeRawBufferPointer, family: Int32, addressAt: Int,

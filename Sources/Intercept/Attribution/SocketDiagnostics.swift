@@ -137,8 +137,9 @@ public final class SocketDiagnostics: Sendable {
             let messages = try parsed.get()
             for (messageSequence, message) in messages where messageSequence == sequence {
                 switch message {
-                case .socket(_, let state, let id, let uid, let inode):
-                    return SocketOwner(uid: uid, inode: UInt64(inode), local: id.source, remote: id.destination, state: state)
+                case .socket(_, let state, let id, let uid, let inode, let cgroupID):
+                    return SocketOwner(uid: uid, inode: UInt64(inode), local: id.source, remote: id.destination, state: state,
+                                       cgroupID: cgroupID)
                 case .error(ENOENT), .done:
                     return nil
                 case .error(0):

@@ -11,12 +11,16 @@ public struct SocketOwner: Sendable, Hashable {
     public var remote: SocketEndpoint
     /// The TCP state (1 established, 10 listen, ...; 7 "close" for UDP), as in `include/net/tcp_states.h`.
     public var state: UInt8
+    /// The cgroup v2 id of the cgroup the socket was created in (`INET_DIAG_CGROUP_ID`): the inode
+    /// number of that cgroup's directory in the unified hierarchy. nil when the kernel does not say.
+    public var cgroupID: UInt64?
 
-    public init(uid: UInt32, inode: UInt64, local: SocketEndpoint, remote: SocketEndpoint, state: UInt8) {
+    public init(uid: UInt32, inode: UInt64, local: SocketEndpoint, remote: SocketEndpoint, state: UInt8, cgroupID: UInt64? = nil) {
         self.uid = uid
         self.inode = inode
         self.local = local
         self.remote = remote
         self.state = state
+        self.cgroupID = cgroupID
     }
 }

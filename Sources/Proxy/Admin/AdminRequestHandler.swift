@@ -55,9 +55,16 @@ final class AdminRequestHandler: ChannelInboundHandler {
             }
             guard body.count <= Self.maximumBodyBytes else { return loop.makeSucceededFuture(.error(413, "the request body is over 64 KiB")) }
             logger.info("admin request", metadata: ["uid": "\(peer.uid)", "method": "\(head.method.rawValue)", "path": "\(head.uri)"])
+            if let source = service.streamSource(method: head.method.rawValue, path: head.uri) {
+                let request = body.isEmpty ? JSONValue.object([:]) : ((try? JSONParser.parse(body)) ?? .null)
+                AdminStreamWriter.serve(source, request: request, channel: bound.value.channel)
+                return loop.makeFailedFuture(AdminStreaming())
+            }
             return service.respond(method: head.method.rawValue, path: head.uri, body: body, caller: peer, on: loop)
-        }.recover { error in
-            .error(500, "\(error)")
+        }.flatMapErrorThrowing { error in
+            // A stream answers by itself.
+            if error is AdminStreaming { throw error }
+            return .error(500, "\(error)")
         }.whenSuccess { response in
             LocalHTTPReply.write(status: HTTPResponseStatus(statusCode: response.status), contentType: "application/json",
                                  body: response.body, keepAlive: head.isKeepAlive, context: bound.value)
@@ -68,3 +75,6 @@ final class AdminRequestHandler: ChannelInboundHandler {
         context.close(promise: nil)
     }
 }
+
+/// Marks a request that ``AdminStreamWriter`` answers.
+private struct AdminStreaming: Error {}

@@ -9,6 +9,8 @@ import NIOCore
 /// - `GET /v1/status`
 /// - `GET /v1/pending`; `POST /v1/pending/ID/approve`, `POST /v1/pending/ID/deny` with `{"reason": …}`
 /// - `GET /v1/grants`; `POST /v1/grants` with a grant request; `POST /v1/grants/ID/revoke` with `{"reason": …}`
+/// - `POST /v1/tail` with `{"filter": …, "format": "text"|"json"}`: the record's decisions as they are
+///   committed, as lines (``tail``; served by ``AdminStreamWriter``)
 public struct AdminService: Sendable {
     /// Longest grant: a week.
     public static let maximumGrantSeconds: Int64 = 7 * 86_400
@@ -19,13 +21,22 @@ public struct AdminService: Sendable {
     /// The rest of `GET /v1/status`: sections about the guard, the rules, the store and the
     /// issuers that whoever runs the gateway knows. Run off the event loop; it may block.
     public let report: (@Sendable () async -> [(String, JSONValue)])?
+    /// What `POST /v1/tail` streams; nil answers 404.
+    public let tail: (any AdminStreamSource)?
 
     public init(policy: AccessPolicy, reviews: ReviewQueue, recorder: any ProxyRecorder,
-                report: (@Sendable () async -> [(String, JSONValue)])? = nil) {
+                report: (@Sendable () async -> [(String, JSONValue)])? = nil, tail: (any AdminStreamSource)? = nil) {
         self.policy = policy
         self.reviews = reviews
         self.recorder = recorder
         self.report = report
+        self.tail = tail
+    }
+
+    /// The stream a request asks for, if it is one: `POST /v1/tail`.
+    public func streamSource(method: String, path: String) -> (any AdminStreamSource)? {
+        guard method == "POST", path.split(separator: "?").first == "/v1/tail" else { return nil }
+        return tail
     }
 
     public func respond(method: String, path: String, body: [UInt8], caller: PeerCredentials,

@@ -53,6 +53,8 @@ extension OIDCIssuerConfiguration {
         if requiredClaims.keys.contains("") { problem("requiredClaims", "a claim name must not be empty") }
         if extraClaims.contains("") { problem("extraClaims", "a claim name must not be empty") }
         if Set(extraClaims).count != extraClaims.count { problem("extraClaims", "a claim is listed twice") }
+        if runClaims.contains("") { problem("runClaims", "a claim name must not be empty") }
+        if Set(runClaims).count != runClaims.count { problem("runClaims", "a claim is listed twice") }
         if let caFile, !FileManager.default.isReadableFile(atPath: caFile) {
             problem("caFile", "\(caFile) does not exist or is not readable")
         }

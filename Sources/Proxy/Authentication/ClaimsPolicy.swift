@@ -90,7 +90,26 @@ struct ClaimsPolicy: Sendable {
         }
         return .success(VerifiedIdentity(username: username, groups: groups, extra: extra, issuer: issuer.issuerURL,
                                          subject: claims["sub"]?.stringValue ?? "",
-                                         expiresAt: KubeTime(seconds: Self.wholeSeconds(expiry))))
+                                         expiresAt: KubeTime(seconds: Self.wholeSeconds(expiry)), runClaims: runClaims(claims)))
+    }
+
+    /// The configured run claims the token holds, as text: strings as they are, numbers and
+    /// booleans as JSON writes them; other values (objects, arrays, null) are left out. Each is
+    /// cut at 256 characters, so a token cannot make the record hold much.
+    func runClaims(_ claims: [String: JSONValue]) -> [String: String] {
+        var found: [String: String] = [:]
+        for name in issuer.runClaims {
+            let text: String
+            switch claims[name] {
+            case .string(let value)?: text = value
+            case .int(let value)?: text = String(value)
+            case .double(let value)? where value.isFinite: text = JSONValue.double(value).jsonString
+            case .bool(let value)?: text = value ? "true" : "false"
+            default: continue
+            }
+            found[name] = String(text.prefix(256))
+        }
+        return found
     }
 
     /// A string as one value, or an array whose every element is a string.

@@ -22,6 +22,9 @@ public struct OIDCIssuerConfiguration: Sendable, Hashable {
     public var requiredClaims: [String: String]
     /// Claims forwarded as impersonation extras; the key is the claim name.
     public var extraClaims: [String]
+    /// Claims that name a CI job's run (GitHub Actions: `repository`, `run_id`, `job_workflow_ref`):
+    /// recorded with the run, shown by `sessions` and `show`; never forwarded.
+    public var runClaims: [String]
     /// `--oidc-ca-file`: PEM certificates that alone are trusted for the issuer's HTTPS; the system
     /// trust store when `nil`.
     public var caFile: String?
@@ -35,7 +38,7 @@ public struct OIDCIssuerConfiguration: Sendable, Hashable {
     public init(issuerURL: String, audiences: [String], usernameClaim: String = "sub", usernamePrefix: String? = nil,
                 groupsClaim: String? = nil, groupsPrefix: String? = nil, requiredClaims: [String: String] = [:],
                 extraClaims: [String] = [], caFile: String? = nil, signingAlgorithms: [String] = ["RS256"],
-                clockSkew: Duration = .seconds(60), allowInsecureHTTPIssuer: Bool = false) {
+                clockSkew: Duration = .seconds(60), allowInsecureHTTPIssuer: Bool = false, runClaims: [String] = []) {
         self.issuerURL = issuerURL
         self.audiences = audiences
         self.usernameClaim = usernameClaim
@@ -44,6 +47,7 @@ public struct OIDCIssuerConfiguration: Sendable, Hashable {
         self.groupsPrefix = groupsPrefix
         self.requiredClaims = requiredClaims
         self.extraClaims = extraClaims
+        self.runClaims = runClaims
         self.caFile = caFile
         self.signingAlgorithms = signingAlgorithms
         self.clockSkew = clockSkew

@@ -12,15 +12,19 @@ public struct VerifiedIdentity: Sendable, Hashable {
     public var subject: String
     /// When the token stops being valid; the verified result is cached until then.
     public var expiresAt: KubeTime?
+    /// The issuer's `runClaims` the token holds (a CI job's repository, run id, workflow), as
+    /// text: they name the agent's run. Never forwarded upstream.
+    public var runClaims: [String: String]
 
     public init(username: String, groups: [String] = [], extra: [String: [String]] = [:], issuer: String, subject: String,
-                expiresAt: KubeTime? = nil) {
+                expiresAt: KubeTime? = nil, runClaims: [String: String] = [:]) {
         self.username = username
         self.groups = groups
         self.extra = extra
         self.issuer = issuer
         self.subject = subject
         self.expiresAt = expiresAt
+        self.runClaims = runClaims
     }
 }
 

@@ -11,6 +11,7 @@ extension ProxyRequestHandler {
     func userInboundEventTriggered(context: ChannelHandlerContext, event: Any) {
         // The TLS handshake's end passes by here too: the connection's `accept_tls` stage.
         if case .handshakeCompleted = event as? TLSUserEvent {
+            tlsEstablished = true
             services.stages.record(.acceptAndTLS, since: connection.acceptedAt)
         }
         guard let fault = event as? ClientFault else { return context.fireUserInboundEventTriggered(event) }

@@ -51,6 +51,8 @@ final class ProxyRequestHandler: ChannelInboundHandler, RemovableChannelHandler 
         /// The response is held only because the request's record is not committed yet (a read
         /// forwarded early whose response is long-running or larger than the hold limit).
         var heldForRequestRecord = false
+        /// The fingerprint of the request's token (``TokenFingerprint``), once it was found.
+        var tokenFingerprint: String?
     }
 
     let services: ProxyServices
@@ -62,6 +64,11 @@ final class ProxyRequestHandler: ChannelInboundHandler, RemovableChannelHandler 
     var context: ChannelHandlerContext?
     /// The record of the read in flight that was forwarded before it was committed.
     var earlyRecord: EarlyRecord?
+    /// Whether the TLS handshake completed; until it does, an error or a close is recorded with
+    /// the connection's end as why it ended.
+    var tlsEstablished = false
+    /// Why the connection ended before its TLS handshake completed.
+    var handshakeFailure: String?
 
     init(services: ProxyServices, connection: ConnectionContext, eventLoop: any EventLoop, headProgress: RequestHeadProgress) {
         self.services = services
@@ -103,7 +110,7 @@ final class ProxyRequestHandler: ChannelInboundHandler, RemovableChannelHandler 
 
     func handle(head: HTTPRequestHead, body: ByteBuffer, context: ChannelHandlerContext) {
         earlyRecord = nil
-        let exchange = Exchange(id: services.ids.request(), head: head, keepAlive: head.isKeepAlive)
+        var exchange = Exchange(id: services.ids.request(), head: head, keepAlive: head.isKeepAlive)
         state = .preparing(exchange)
         let target = RequestTarget(head.uri)
         let info: RequestInfo
@@ -118,8 +125,11 @@ final class ProxyRequestHandler: ChannelInboundHandler, RemovableChannelHandler 
             let (status, reason) = ProxyReplies.missingToken(header: tokenHeader)
             return reject(exchange, record(exchange, info: info, target: target, identity: nil, body: body), status: status, reason: reason)
         }
+        exchange.tokenFingerprint = TokenFingerprint.of(token)
+        let authenticating = exchange
+        state = .preparing(authenticating)
         if head.headers.contains(where: { UpstreamRequestBuilder.isImpersonation($0.name) }) {
-            return reject(exchange, record(exchange, info: info, target: target, identity: nil, body: body),
+            return reject(authenticating, record(authenticating, info: info, target: target, identity: nil, body: body),
                           status: ProxyReplies.clientImpersonation, reason: "the client sent Impersonate-* headers")
         }
         let loop = context.eventLoop
@@ -133,18 +143,18 @@ final class ProxyRequestHandler: ChannelInboundHandler, RemovableChannelHandler 
             handler.services.stages.record(pending.value ? .authenticationVerified : .authenticationCached, since: started)
             switch result {
             case .success(.authenticated(let identity)) where UpstreamRequestBuilder.isHeaderSafe(identity):
-                handler.admit(exchange, info: info, target: target, identity: identity, body: body)
+                handler.admit(authenticating, info: info, target: target, identity: identity, body: body)
             case .success(.authenticated):
                 let (status, reason) = ProxyReplies.rejected("the verified identity has no username or contains control characters")
-                handler.reject(exchange, handler.record(exchange, info: info, target: target, identity: nil, body: body),
+                handler.reject(authenticating, handler.record(authenticating, info: info, target: target, identity: nil, body: body),
                                status: status, reason: reason)
             case .success(.rejected(let reason)):
                 let (status, why) = ProxyReplies.rejected(reason)
-                handler.reject(exchange, handler.record(exchange, info: info, target: target, identity: nil, body: body),
+                handler.reject(authenticating, handler.record(authenticating, info: info, target: target, identity: nil, body: body),
                                status: status, reason: why)
             case .failure(let error):
                 let (status, why) = ProxyReplies.rejected("authentication failed: \(error)")
-                handler.reject(exchange, handler.record(exchange, info: info, target: target, identity: nil, body: body),
+                handler.reject(authenticating, handler.record(authenticating, info: info, target: target, identity: nil, body: body),
                                status: status, reason: why)
             }
         }
@@ -164,6 +174,7 @@ final class ProxyRequestHandler: ChannelInboundHandler, RemovableChannelHandler 
             headers: UpstreamRequestBuilder.redactedHeaders(exchange.head.headers, tokenHeader: services.configuration.tokenHeader),
             body: bytes, bodyTruncated: body.readableBytes > limit)
         record.decision = decision
+        record.tokenFingerprint = exchange.tokenFingerprint
         return services.recorder.record(.requestReceived(record), on: eventLoop)
     }
 
@@ -326,12 +337,18 @@ final class ProxyRequestHandler: ChannelInboundHandler, RemovableChannelHandler 
         if case .upgrading(_, let upstream) = state { upstream.close() }
         if case .reviewing(let exchange, let wait) = state { withdraw(exchange, wait) }
         state = .closed
-        _ = services.recorder.record(.connectionClosed(connection.id, time: ProxyClock.now()), on: context.eventLoop)
+        if !tlsEstablished {
+            let reason = handshakeFailure ?? "the client closed the connection before the TLS handshake completed"
+            _ = services.recorder.record(.connectionEnded(connection.id, time: ProxyClock.now(), reason: reason), on: context.eventLoop)
+        } else {
+            _ = services.recorder.record(.connectionClosed(connection.id, time: ProxyClock.now()), on: context.eventLoop)
+        }
         context.fireChannelInactive()
     }
 
     func errorCaught(context: ChannelHandlerContext, error: any Error) {
         services.logger.debug("connection error", metadata: ["connection": "\(connection.id)", "error": "\(error)"])
+        if !tlsEstablished, handshakeFailure == nil { handshakeFailure = "TLS handshake failed: \(error)" }
         switch state {
         case .refusing, .closing:
             // The answer being written closes the connection once it is out; a broken connection closes itself.

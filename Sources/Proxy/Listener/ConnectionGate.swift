@@ -8,7 +8,8 @@ import NIOSSL
 /// The first handler of every accepted connection. Before a byte is read it finds the original
 /// destination, decides admission, names the caller and records the connection; then it installs
 /// TLS (a certificate minted for that destination) and the HTTP proxy handlers, and removes itself.
-/// A refused connection is recorded with its reason and closed.
+/// A refused connection is recorded with its reason and its caller, and closed. So every
+/// connection, refused or not, and whatever becomes of its TLS handshake, names its caller.
 final class ConnectionGate: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = ByteBuffer
 
@@ -22,16 +23,22 @@ final class ConnectionGate: ChannelInboundHandler, RemovableChannelHandler {
         let accepted = NIODeadline.now()
         context.fireChannelActive()
         let peer = context.remoteAddress.flatMap(SocketEndpoint.init)
+        let local = context.localAddress.flatMap(SocketEndpoint.init)
         let lookup = Result { () throws(OriginalDestinationError) in try OriginalDestination.of(channel: context.channel) }
         let decision = services.admission.decide(lookup)
         guard case .admit(let destination) = decision, let peer,
               let cluster = services.configuration.cluster(for: destination) else {
             var reason = "the original destination maps to no configured cluster"
             if case .refuse(let why) = decision { reason = why }
-            refuse(context: context, peer: peer, lookup: lookup, reason: reason)
+            // The client's socket has the address it dialled as its peer: the original destination
+            // when the connection was redirected, else the gateway's own address.
+            var dialled = local
+            if case .success(let original) = lookup { dialled = SocketEndpoint(original.address, port: original.port) }
+            let caller = peer.flatMap { peer in dialled.map { attribute(peer: peer, destination: $0, local: local) } }
+            refuse(context: context, peer: peer, lookup: lookup, reason: reason, caller: caller)
             return
         }
-        let caller = attribute(peer: peer, destination: destination, local: context.localAddress.flatMap(SocketEndpoint.init))
+        let caller = attribute(peer: peer, destination: destination, local: local)
         let key = CallerKey(caller, peer: peer.address)
         let open = services.connections.open(key)
         context.channel.closeFuture.whenComplete { [services] _ in services.connections.close(key) }

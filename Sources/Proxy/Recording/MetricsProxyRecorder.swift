@@ -62,7 +62,7 @@ public final class MetricsProxyRecorder: ProxyRecorder {
                 return state.connections
             }
             connectionsActive.record(count)
-        case .connectionClosed(let id, _):
+        case .connectionClosed(let id, _), .connectionEnded(let id, _, _):
             let (connections, streams) = state.withLock { state -> (Int?, Int) in
                 for request in state.byConnection.removeValue(forKey: id.value) ?? [] {
                     if state.requests.removeValue(forKey: request)?.streaming == true { state.streams -= 1 }

@@ -23,6 +23,11 @@ extension ProxyEvent {
             w.string("event", "connection_closed")
             w.string("time", time.rfc3339Micro)
             w.string("connection", id.description)
+        case .connectionEnded(let id, let time, let reason):
+            w.string("event", "connection_closed")
+            w.string("time", time.rfc3339Micro)
+            w.string("connection", id.description)
+            w.string("reason", reason)
         case .requestReceived(let r):
             w.string("event", "request")
             w.string("time", r.time.rfc3339Micro)

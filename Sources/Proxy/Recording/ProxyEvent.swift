@@ -46,6 +46,8 @@ public struct RequestRecord: Sendable, Hashable {
     /// What policy decided; nil when the request was refused before a decision (no identity).
     /// A `review` decision is final only with the request's ``ProxyEvent/reviewDecided(_:time:verdict:)``.
     public var decision: PolicyDecision? = nil
+    /// The token's fingerprint (``TokenFingerprint``), when the request carried one: never the token.
+    public var tokenFingerprint: String? = nil
 
     public static func == (a: RequestRecord, b: RequestRecord) -> Bool { a.id == b.id }
     public func hash(into hasher: inout Hasher) { hasher.combine(id) }
@@ -62,6 +64,9 @@ public enum ProxyEvent: Sendable {
     case connectionOpened(ConnectionOpened)
     case connectionRefused(RefusedConnection)
     case connectionClosed(ConnectionID, time: KubeTime)
+    /// The connection ended for a reason worth keeping: its TLS handshake failed, or the client left
+    /// before it completed. A later ``connectionClosed(_:time:)`` of the same connection adds nothing.
+    case connectionEnded(ConnectionID, time: KubeTime, reason: String)
     /// Must be durable before the request is forwarded.
     case requestReceived(RequestRecord)
     /// The gateway answered the request itself (401, 403, 502, 503) and did not forward it.

@@ -38,16 +38,16 @@ public struct StoreTable: Sendable, Hashable, CustomStringConvertible {
     public static let connections = StoreTable("connections", time: "opened_at", record: "id", [
         "id", "opened_at", "peer", "original_destination", "cluster", "outcome", "reason", "uid", "gid", "pid",
         "executable", "command_line", "cgroup", "container_id", "caller_address", "interface", "tls_server_name",
-    ])
+    ], later: ["cgroup_id", "unit", "container_runtime", "pod_uid"])
     public static let connectionEnds = StoreTable("connection_ends", time: "closed_at", record: "connection_id", [
         "connection_id", "closed_at",
-    ])
+    ], later: ["reason"])
     public static let requests = StoreTable("requests", time: "received_at", record: "id", [
         "id", "connection_id", "received_at", "method", "uri", "verb", "api_group", "api_version", "resource",
         "subresource", "namespace", "name", "is_resource_request", "intent", "audit_id", "user_agent", "username",
         "groups", "extra", "issuer", "subject", "headers", "body", "body_truncated", "decision", "decision_rule",
         "decision_reason",
-    ])
+    ], later: ["run_id"])
     public static let responses = StoreTable("responses", time: "completed_at", record: "request_id", [
         "request_id", "started_at", "completed_at", "status_code", "headers", "body", "body_truncated", "bytes",
         "rejected", "reason",
@@ -80,10 +80,15 @@ public struct StoreTable: Sendable, Hashable, CustomStringConvertible {
         "grant_id", "at", "revoked_by_uid", "reason",
     ], later: ["revoked_by"])
 
+    public static let runs = StoreTable("runs", time: "started_at", record: "id", [
+        "id", "started_at", "uid", "cgroup_id", "cgroup", "unit", "container_runtime", "container_id", "pod_uid", "caller_address",
+        "username", "groups", "issuer", "subject", "token_fingerprint", "claims",
+    ])
+
     /// Every chained table, in ``StoreSchema/chainedTables`` order.
     public static let all: [StoreTable] = [
         connections, connectionEnds, requests, responses, streamEvents, guardEvents, tamperEvents, checkpoints, storeOutages,
-        reviews, grants, grantRevocations,
+        reviews, grants, grantRevocations, runs,
     ]
 
     public static func named(_ name: String) -> StoreTable? { all.first { $0.name == name } }

@@ -107,6 +107,20 @@ public struct AuditExporter: Sendable {
                  "portcullis.io/request": r.reference.description,
                  "portcullis.io/intent": r.intent]
         if let cluster = r.cluster { a["portcullis.io/cluster"] = cluster }
+        if let run = r.runID {
+            a["portcullis.io/run"] = RecordReference.run(run).description
+            if let fingerprint = r.tokenFingerprint { a["portcullis.io/token-fingerprint"] = fingerprint }
+            for (name, value) in r.runClaims { a["portcullis.io/run-claim-\(name)"] = value }
+        }
+        if let caller = r.caller {
+            if let uid = caller.uid { a["portcullis.io/caller-uid"] = String(uid) }
+            if let cgroup = caller.cgroup { a["portcullis.io/caller-cgroup"] = cgroup }
+            if let unit = caller.unit { a["portcullis.io/caller-unit"] = unit }
+            if let id = caller.containerID { a["portcullis.io/caller-container"] = (caller.containerRuntime ?? "container") + "://" + id }
+            if let pod = caller.podUID { a["portcullis.io/caller-pod-uid"] = pod }
+            if let pid = caller.pid { a["portcullis.io/caller-pid"] = String(pid) }
+            if let name = caller.programName { a["portcullis.io/caller-program"] = name }
+        }
         if let host { a["portcullis.io/host"] = host }
         if let decision = r.decision { a["portcullis.io/decision"] = decision }
         if let rule = r.decisionRule { a["portcullis.io/decision-rule"] = rule }

@@ -7,11 +7,20 @@ public struct CallerRecord: Sendable, Hashable {
     public var executable: String?
     /// The command line as recorded (a JSON array of words), decoded.
     public var commandLine: [String]?
+    /// The cgroup v2 path: the socket's (sock_diag), or the process's on records made before it.
     public var cgroup: String?
     public var containerID: String?
+    /// The socket's cgroup id.
+    public var cgroupID: Int64?
+    /// The systemd unit the cgroup path names.
+    public var unit: String?
+    /// `docker`, `containerd`, `cri-o`, `podman`, `cri`, `cni`.
+    public var containerRuntime: String?
+    public var podUID: String?
 
     public init(uid: Int64? = nil, gid: Int64? = nil, pid: Int64? = nil, executable: String? = nil, commandLine: [String]? = nil,
-                cgroup: String? = nil, containerID: String? = nil) {
+                cgroup: String? = nil, containerID: String? = nil, cgroupID: Int64? = nil, unit: String? = nil,
+                containerRuntime: String? = nil, podUID: String? = nil) {
         self.uid = uid
         self.gid = gid
         self.pid = pid
@@ -19,6 +28,10 @@ public struct CallerRecord: Sendable, Hashable {
         self.commandLine = commandLine
         self.cgroup = cgroup
         self.containerID = containerID
+        self.cgroupID = cgroupID
+        self.unit = unit
+        self.containerRuntime = containerRuntime
+        self.podUID = podUID
     }
 
     /// The executable's file name, `kubectl` for `/usr/local/bin/kubectl`.
@@ -27,9 +40,20 @@ public struct CallerRecord: Sendable, Hashable {
         return Self.baseName(executable)
     }
 
-    /// `uid 1000 kubectl[4242]`, `uid 1000`, or `-` when nothing is known.
+    /// `docker:4f3a2b1c9d8e` (runtime and short id), or nil without a container.
+    public var containerText: String? {
+        guard let containerID, !containerID.isEmpty else { return nil }
+        return "\(containerRuntime ?? "container"):\(containerID.prefix(12))"
+    }
+
+    /// Where the caller runs, most specific first: its container, else its systemd unit.
+    public var placeText: String? { containerText ?? unit }
+
+    /// `docker:4f3a2b1c9d8e uid 1000 kubectl[4242]`, `actions-runner.service uid 1000`, `uid 1000`,
+    /// or `-` when nothing is known.
     public var shortText: String {
         var parts: [String] = []
+        if let place = placeText { parts.append(place) }
         if let uid { parts.append("uid \(uid)") }
         if let name = programName {
             parts.append(pid.map { "\(name)[\($0)]" } ?? name)
@@ -49,6 +73,14 @@ public struct CallerRecord: Sendable, Hashable {
         var text = parts.isEmpty ? "unknown" : parts.joined(separator: ", ")
         if let commandLine, !commandLine.isEmpty { text += ": " + commandLine.joined(separator: " ") }
         return text
+    }
+
+    /// The cgroup facts for `show`: `/system.slice/actions-runner.service (id 1234)`.
+    public var cgroupText: String? {
+        guard cgroup != nil || cgroupID != nil else { return nil }
+        let id = cgroupID.map { "id \(UInt64(bitPattern: $0))" }
+        guard let cgroup else { return id.map { "\($0) (its path was not found)" } }
+        return cgroup + (id.map { " (\($0))" } ?? "")
     }
 
     static func baseName(_ path: String) -> String {

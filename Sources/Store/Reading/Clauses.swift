@@ -25,7 +25,56 @@ struct Clauses {
 
     mutating func connectionFields(_ filter: SessionFilter) {
         if !filter.clusters.isEmpty { add("c.cluster IN \(Self.placeholders(filter.clusters.count))", filter.clusters) }
-        if !filter.uids.isEmpty { add("c.uid IN \(Self.placeholders(filter.uids.count))", filter.uids) }
+        callerFields(filter, table: "c")
+        if !filter.claims.isEmpty {
+            var runs = Clauses()
+            runs.claims(filter, table: "u")
+            add("EXISTS (SELECT 1 FROM requests cr JOIN runs u ON u.id = cr.run_id WHERE cr.connection_id = c.id AND \(runs.text))",
+                runs.arguments)
+        }
+    }
+
+    /// uid, container and unit of the caller columns of `table` (`connections`, `runs`, `guard_events`).
+    mutating func callerFields(_ filter: SessionFilter, table t: String, hasCgroupColumns: Bool = true) {
+        if !filter.uids.isEmpty { add("\(t).uid IN \(Self.placeholders(filter.uids.count))", filter.uids) }
+        if !filter.containers.isEmpty {
+            var alternatives: [String] = []
+            var values: [(any DatabaseValueConvertible)?] = []
+            for spec in filter.containers {
+                let parts = spec.split(separator: ":", maxSplits: 1).map(String.init)
+                let (runtime, id) = parts.count == 2 ? (parts[0], parts[1]) : (nil, spec)
+                var condition = "\(t).container_id LIKE ? ESCAPE '\\'"
+                values.append(Self.escapedLike(id.lowercased()) + "%")
+                if let runtime, hasCgroupColumns {
+                    condition += " AND \(t).container_runtime = ?"
+                    values.append(runtime)
+                }
+                alternatives.append("(\(condition))")
+            }
+            add("(" + alternatives.joined(separator: " OR ") + ")", values)
+        }
+        if !filter.units.isEmpty, hasCgroupColumns { add("\(t).unit IN \(Self.placeholders(filter.units.count))", filter.units) }
+    }
+
+    /// Each claim of the filter on the `claims` column of `table` (runs).
+    mutating func claims(_ filter: SessionFilter, table t: String) {
+        for claim in filter.claims {
+            add("json_extract(\(t).claims, ?) = ?", [Self.jsonPath(claim.name), claim.value])
+        }
+    }
+
+    /// `$."name"`, quoting the claim name for SQLite's JSON path.
+    static func jsonPath(_ name: String) -> String {
+        "$.\"" + name.replacing("\"", with: "\\\"") + "\""
+    }
+
+    static func escapedLike(_ text: String) -> String {
+        var out = ""
+        for character in text {
+            if character == "%" || character == "_" || character == "\\" { out.append("\\") }
+            out.append(character)
+        }
+        return out
     }
 
     /// Conditions on `requests r` (and `responses p`) for the request fields of the filter.

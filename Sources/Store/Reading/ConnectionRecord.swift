@@ -17,10 +17,12 @@ public struct ConnectionRecord: Sendable, Hashable {
     public var callerAddress: String?
     public var interface: String?
     public var tlsServerName: String?
+    /// Why the connection ended early: its TLS handshake failed, or the client left before it completed.
+    public var endReason: String?
 
     public init(seq: Int64, id: Int64, openedAt: Int64, closedAt: Int64? = nil, peer: String, originalDestination: String? = nil,
                 cluster: String? = nil, outcome: String, reason: String? = nil, caller: CallerRecord = CallerRecord(),
-                callerAddress: String? = nil, interface: String? = nil, tlsServerName: String? = nil) {
+                callerAddress: String? = nil, interface: String? = nil, tlsServerName: String? = nil, endReason: String? = nil) {
         self.seq = seq
         self.id = id
         self.openedAt = openedAt
@@ -34,6 +36,7 @@ public struct ConnectionRecord: Sendable, Hashable {
         self.callerAddress = callerAddress
         self.interface = interface
         self.tlsServerName = tlsServerName
+        self.endReason = endReason
     }
 
     public var reference: RecordReference { .connection(id) }

@@ -13,7 +13,11 @@ public enum ReadingJSON {
         w.stringOmitEmpty("executable", c.executable)
         if let commandLine = c.commandLine { w.stringArray("commandLine", commandLine) }
         w.stringOmitEmpty("cgroup", c.cgroup)
+        if let id = c.cgroupID { w.string("cgroupID", String(UInt64(bitPattern: id))) }
+        w.stringOmitEmpty("unit", c.unit)
+        w.stringOmitEmpty("containerRuntime", c.containerRuntime)
         w.stringOmitEmpty("containerID", c.containerID)
+        w.stringOmitEmpty("podUID", c.podUID)
         return w.finish()
     }
 
@@ -31,6 +35,7 @@ public enum ReadingJSON {
         w.raw("caller", caller(c.caller))
         w.string("outcome", c.outcome)
         w.stringOmitEmpty("reason", c.reason)
+        w.stringOmitEmpty("endReason", c.endReason)
     }
 
     public static func timeline(_ t: SessionTimeline, bodies: Bool) -> [UInt8] {

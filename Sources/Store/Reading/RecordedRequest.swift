@@ -41,6 +41,19 @@ public struct RecordedRequest: Sendable, Hashable {
     public var peer: String?
     public var callerAddress: String?
     public var cluster: String?
+    /// The run the request belongs to (authenticated requests recorded since runs exist).
+    public var runID: Int64?
+    /// The connection's caller: uid, cgroup, unit, container, pod.
+    public var caller: CallerRecord?
+    /// The run's claims and token fingerprint.
+    public var runClaims: [String: String] = [:]
+    public var tokenFingerprint: String?
+    /// The object's name from the request body (a create's URL has none); loaded for runs' timelines.
+    public var objectName: String?
+    /// kubectl's `Kubectl-Session` (one per invocation) and `Kubectl-Command` (`kubectl apply`)
+    /// headers; loaded for runs' timelines.
+    public var kubectlSession: String?
+    public var kubectlCommand: String?
 
     public init(seq: Int64, id: Int64, connectionID: Int64, receivedAt: Int64, method: String, uri: String, verb: String,
                 apiGroup: String = "", apiVersion: String = "", resource: String = "", subresource: String = "",

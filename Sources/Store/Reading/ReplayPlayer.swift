@@ -1,6 +1,6 @@
 import Kube
 
-/// Replays a recorded session, request or guard event: each request and its response in order,
+/// Replays a recorded run, session, request or guard event: each request and its response in order,
 /// exec and attach streams played back in real time (or `speed` times faster) with stdout and
 /// stderr as written, watch events and log lines as they came, and the exit code at the end.
 public struct ReplayPlayer: Sendable {
@@ -33,6 +33,13 @@ public struct ReplayPlayer: Sendable {
             }
             if let closedAt = timeline.connection.closedAt, !timeline.connection.isRefused {
                 tell(output, "== session \(timeline.connection.reference) closed at \(ReadingFormat.time(closedAt))")
+            }
+        case .run(let id):
+            guard let timeline = try reader.runTimeline(id: id, bodies: true) else { return nil }
+            tell(output, "== run \(timeline.run.reference): \(timeline.run.callerText), \(timeline.run.username), started "
+                + ReadingFormat.time(timeline.run.startedAt))
+            for request in timeline.requests {
+                try await play(request, to: output, asciicast: &asciicast, result: &result)
             }
         case .request(let id):
             guard let request = try reader.request(id: id, bodies: true) else { return nil }

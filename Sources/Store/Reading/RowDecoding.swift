@@ -7,7 +7,7 @@ enum RowDecoding {
     static let connectionColumns = """
         c.seq, c.id, c.opened_at, e.closed_at, c.peer, c.original_destination, c.cluster, c.outcome, c.reason, \
         c.uid, c.gid, c.pid, c.executable, c.command_line, c.cgroup, c.container_id, c.caller_address, c.interface, \
-        c.tls_server_name
+        c.tls_server_name, c.cgroup_id, c.unit, c.container_runtime, c.pod_uid, e.reason AS end_reason
         """
 
     static let connectionFrom = "connections c LEFT JOIN connection_ends e ON e.connection_id = c.id"
@@ -16,13 +16,34 @@ enum RowDecoding {
         ConnectionRecord(seq: row["seq"], id: row["id"], openedAt: row["opened_at"], closedAt: row["closed_at"], peer: row["peer"],
                          originalDestination: row["original_destination"], cluster: row["cluster"], outcome: row["outcome"],
                          reason: row["reason"], caller: caller(row), callerAddress: row["caller_address"],
-                         interface: row["interface"], tlsServerName: row["tls_server_name"])
+                         interface: row["interface"], tlsServerName: row["tls_server_name"], endReason: row["end_reason"])
     }
 
     static func caller(_ row: Row) -> CallerRecord {
-        CallerRecord(uid: row["uid"], gid: row["gid"], pid: row["pid"], executable: row["executable"],
-                     commandLine: strings(row["command_line"]), cgroup: row.hasColumn("cgroup") ? row["cgroup"] : nil,
-                     containerID: row["container_id"])
+        func optional<T: DatabaseValueConvertible>(_ column: String) -> T? { row.hasColumn(column) ? row[column] : nil }
+        return CallerRecord(uid: row["uid"], gid: row["gid"], pid: row["pid"], executable: row["executable"],
+                            commandLine: strings(row["command_line"]), cgroup: optional("cgroup"), containerID: row["container_id"],
+                            cgroupID: optional("cgroup_id"), unit: optional("unit"), containerRuntime: optional("container_runtime"),
+                            podUID: optional("pod_uid"))
+    }
+
+    static let runColumns = """
+        u.seq, u.id, u.started_at, u.uid, u.cgroup_id, u.cgroup, u.unit, u.container_runtime, u.container_id, u.pod_uid, \
+        u.caller_address, u.username, u.groups, u.issuer, u.subject, u.token_fingerprint, u.claims
+        """
+
+    static func run(_ row: Row) -> RunRecord {
+        let caller = CallerRecord(uid: row["uid"], cgroup: row["cgroup"], containerID: row["container_id"], cgroupID: row["cgroup_id"],
+                                  unit: row["unit"], containerRuntime: row["container_runtime"], podUID: row["pod_uid"])
+        return RunRecord(seq: row["seq"], id: row["id"], startedAt: row["started_at"], caller: caller, callerAddress: row["caller_address"],
+                         username: row["username"], groups: strings(row["groups"]) ?? [], issuer: row["issuer"], subject: row["subject"],
+                         tokenFingerprint: row["token_fingerprint"], claims: claims(row["claims"]))
+    }
+
+    /// A JSON object of strings.
+    static func claims(_ text: String?) -> [String: String] {
+        guard let text, let members = (try? JSONParser.parse(text))?.objectValue else { return [:] }
+        return members.compactMapValues(\.stringValue)
     }
 
     static func guardEvent(_ row: Row) -> GuardEventRecord {
@@ -46,7 +67,10 @@ enum RowDecoding {
             CASE WHEN \(b) THEN p.headers END AS response_headers, \
             CASE WHEN \(b) OR p.status_code >= 400 OR p.rejected = 1 THEN p.body END AS response_body, \
             p.body_truncated AS response_body_truncated, p.bytes, p.rejected, p.reason AS response_reason, \
-            c.peer, c.caller_address, c.cluster, \
+            c.peer, c.caller_address, c.cluster, r.run_id, c.uid AS caller_uid, c.pid AS caller_pid, c.executable AS caller_executable, \
+            c.cgroup AS caller_cgroup, c.cgroup_id AS caller_cgroup_id, c.unit AS caller_unit, \
+            c.container_runtime AS caller_container_runtime, c.container_id AS caller_container_id, c.pod_uid AS caller_pod_uid, \
+            u.claims AS run_claims, u.token_fingerprint AS run_token_fingerprint, \
             v.request_id AS review_request_id, v.at AS reviewed_at, v.outcome AS review_outcome, v.decision AS review_decision, \
             v.reviewer_uid, v.reviewer AS reviewer_role, v.reason AS review_reason
             """
@@ -54,7 +78,7 @@ enum RowDecoding {
 
     static let requestFrom = """
         requests r LEFT JOIN responses p ON p.request_id = r.id LEFT JOIN connections c ON c.id = r.connection_id \
-        LEFT JOIN reviews v ON v.request_id = r.id
+        LEFT JOIN reviews v ON v.request_id = r.id LEFT JOIN runs u ON u.id = r.run_id
         """
 
     static func request(_ row: Row) -> RecordedRequest {
@@ -85,6 +109,15 @@ enum RowDecoding {
                                decisionReason: row["decision_reason"], response: response, peer: row["peer"],
                                callerAddress: row["caller_address"], cluster: row["cluster"])
         request.review = review
+        request.runID = row["run_id"]
+        request.caller = CallerRecord(uid: row["caller_uid"], pid: row["caller_pid"], executable: row["caller_executable"],
+                                      cgroup: row["caller_cgroup"], containerID: row["caller_container_id"], cgroupID: row["caller_cgroup_id"],
+                                      unit: row["caller_unit"], containerRuntime: row["caller_container_runtime"], podUID: row["caller_pod_uid"])
+        request.runClaims = claims(row["run_claims"])
+        request.tokenFingerprint = row["run_token_fingerprint"]
+        if row.hasColumn("object_name") { request.objectName = row["object_name"] }
+        if row.hasColumn("kubectl_session") { request.kubectlSession = row["kubectl_session"] }
+        if row.hasColumn("kubectl_command") { request.kubectlCommand = row["kubectl_command"] }
         return request
     }
 

@@ -8,7 +8,19 @@
 ///   `rejected` or `refused`, and when it opened in the time range.
 /// - A guard event matches only without request fields and cluster, when the outcomes are empty or
 ///   hold `bypass`, and when it happened in the time range.
+/// - Caller fields (uids, containers, units) hold for a run's, a connection's or a guard event's
+///   caller; claims only for runs (and the connections that carried a run's requests).
 public struct SessionFilter: Sendable, Hashable {
+    /// A run claim that must have this value (`--claim repository=acme/app`).
+    public struct Claim: Sendable, Hashable {
+        public var name: String
+        public var value: String
+        public init(name: String, value: String) {
+            self.name = name
+            self.value = value
+        }
+    }
+
     public var usernames: [String]
     public var groups: [String]
     public var verbs: [String]
@@ -18,6 +30,12 @@ public struct SessionFilter: Sendable, Hashable {
     public var outcomes: Set<SessionOutcome>
     public var clusters: [String]
     public var uids: [Int64]
+    /// Container ids or prefixes of them, optionally with the runtime: `4f3a2b`, `docker:4f3a2b`.
+    public var containers: [String]
+    /// systemd units: `actions-runner.service`.
+    public var units: [String]
+    /// Run claims; each must hold.
+    public var claims: [Claim]
     /// Microseconds since the epoch, inclusive.
     public var since: Int64?
     /// Microseconds since the epoch, inclusive.
@@ -25,7 +43,7 @@ public struct SessionFilter: Sendable, Hashable {
 
     public init(usernames: [String] = [], groups: [String] = [], verbs: [String] = [], resources: [String] = [],
                 namespaces: [String] = [], outcomes: Set<SessionOutcome> = [], clusters: [String] = [], uids: [Int64] = [],
-                since: Int64? = nil, until: Int64? = nil) {
+                since: Int64? = nil, until: Int64? = nil, containers: [String] = [], units: [String] = [], claims: [Claim] = []) {
         self.usernames = usernames
         self.groups = groups
         self.verbs = verbs
@@ -34,6 +52,9 @@ public struct SessionFilter: Sendable, Hashable {
         self.outcomes = outcomes
         self.clusters = clusters
         self.uids = uids
+        self.containers = containers
+        self.units = units
+        self.claims = claims
         self.since = since
         self.until = until
     }
@@ -54,12 +75,13 @@ public struct SessionFilter: Sendable, Hashable {
     }
 
     func includesRefusedConnections() -> Bool {
-        guard usernames.isEmpty, groups.isEmpty, verbs.isEmpty, resources.isEmpty, namespaces.isEmpty else { return false }
+        guard usernames.isEmpty, groups.isEmpty, verbs.isEmpty, resources.isEmpty, namespaces.isEmpty, claims.isEmpty else { return false }
         return outcomes.isEmpty || outcomes.contains(.rejected) || outcomes.contains(.refused)
     }
 
     func includesGuardEvents() -> Bool {
-        guard usernames.isEmpty, groups.isEmpty, verbs.isEmpty, resources.isEmpty, namespaces.isEmpty, clusters.isEmpty else {
+        guard usernames.isEmpty, groups.isEmpty, verbs.isEmpty, resources.isEmpty, namespaces.isEmpty, clusters.isEmpty, units.isEmpty,
+              claims.isEmpty else {
             return false
         }
         return outcomes.isEmpty || outcomes.contains(.bypass)

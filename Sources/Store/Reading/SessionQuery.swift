@@ -6,10 +6,15 @@ struct SessionQuery {
     var sql: String
     var arguments: StatementArguments
 
-    /// Accepted connections with a request that matches every request field and the time range.
-    static func connections(_ filter: SessionFilter, _ db: Database) throws -> SessionQuery {
+    /// Accepted connections with a request that matches every request field and the time range;
+    /// with `withoutRuns`, only those that carried no run's request (no authenticated request, a
+    /// failed TLS handshake, a record older than runs, a run whose row was pruned).
+    static func connections(_ filter: SessionFilter, withoutRuns: Bool = false, _ db: Database) throws -> SessionQuery {
         var where_ = Clauses()
         where_.add("c.outcome IS NOT 'refused'")
+        if withoutRuns {
+            where_.add("NOT EXISTS (SELECT 1 FROM requests rr JOIN runs ru ON ru.id = rr.run_id WHERE rr.connection_id = c.id)")
+        }
         where_.connectionFields(filter)
         var request = Clauses()
         request.add("r.connection_id = c.id")
@@ -39,8 +44,8 @@ struct SessionQuery {
     static func guardEvents(_ filter: SessionFilter) -> SessionQuery {
         var where_ = Clauses()
         where_.add("1")
-        if !filter.uids.isEmpty { where_.add("uid IN \(Clauses.placeholders(filter.uids.count))", filter.uids) }
-        where_.timeRange("at", filter)
-        return SessionQuery(sql: "SELECT * FROM guard_events WHERE \(where_.text)", arguments: StatementArguments(where_.arguments))
+        where_.callerFields(filter, table: "g", hasCgroupColumns: false)
+        where_.timeRange("g.at", filter)
+        return SessionQuery(sql: "SELECT * FROM guard_events g WHERE \(where_.text)", arguments: StatementArguments(where_.arguments))
     }
 }

@@ -27,7 +27,8 @@ public struct SessionSummary: Sendable, Hashable {
     public var requestCount: Int
     public var outcomes: [RequestOutcome: Int]
     public var firstIntent: String?
-    /// Why a connection was refused, or the guard's note.
+    /// Why a connection was refused, why an accepted one ended early (its TLS handshake failed), or
+    /// the guard's note.
     public var reason: String?
     /// For bypass events: `tcp 10.0.0.5:51000 -> 10.0.0.10:6443 dropped`.
     public var detail: String?

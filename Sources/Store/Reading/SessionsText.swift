@@ -27,7 +27,7 @@ public enum SessionsText {
         let requests = s.kind == .connection ? String(s.requestCount) : "-"
         let last: String
         switch s.kind {
-        case .connection: last = s.firstIntent ?? "-"
+        case .connection: last = s.firstIntent ?? s.reason ?? "-"
         case .refused: last = s.reason ?? "-"
         case .bypass: last = (s.detail ?? "-") + (s.reason.map { " (\($0))" } ?? "")
         }

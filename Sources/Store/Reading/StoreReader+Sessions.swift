@@ -5,11 +5,17 @@ extension StoreReader {
     /// The sessions the filter selects (see ``SessionFilter``), oldest first. With `limit`, only
     /// the most recent `limit` of them.
     public func sessions(matching filter: SessionFilter = SessionFilter(), limit: Int? = nil) throws -> [SessionSummary] {
-        try database.read { db in
+        try database.read { db in try Self.sessions(filter, limit: limit, withoutRuns: false, db) }
+    }
+
+    /// The sessions of ``sessions(matching:limit:)``; with `withoutRuns`, only connections that
+    /// carried no run's request (and refused connections and bypass attempts).
+    static func sessions(_ filter: SessionFilter, limit: Int?, withoutRuns: Bool, _ db: Database) throws -> [SessionSummary] {
+        do {
             // Summaries of connections cost three queries each: make them only for what is listed.
             var found: [(time: Int64, seq: Int64, session: FoundSession)] = []
             if filter.includesConnections() {
-                let query = try SessionQuery.connections(filter, db)
+                let query = try SessionQuery.connections(filter, withoutRuns: withoutRuns, db)
                 for row in try Row.fetchAll(db, sql: query.sql, arguments: query.arguments) {
                     let connection = RowDecoding.connection(row)
                     found.append((connection.openedAt, connection.seq, .connection(connection)))
@@ -73,6 +79,6 @@ extension StoreReader {
         return SessionSummary(kind: .connection, reference: connection.reference, time: connection.openedAt, seq: connection.seq,
                               endedAt: connection.closedAt, caller: connection.caller, usernames: users, cluster: connection.cluster,
                               destination: connection.originalDestination, peer: connection.peer,
-                              requestCount: counts?["total"] ?? 0, outcomes: outcomes, firstIntent: firstIntent)
+                              requestCount: counts?["total"] ?? 0, outcomes: outcomes, firstIntent: firstIntent, reason: connection.endReason)
     }
 }

@@ -40,7 +40,7 @@ public enum TimelineText {
         if !interfaces.isEmpty { packet += " (\(interfaces.joined(separator: ", ")))" }
         lines.append(field("packet", packet))
         lines.append(field("caller", g.caller.longText))
-        if let container = g.caller.containerID { lines.append(field("container", container)) }
+        lines += placeFields(g.caller)
         if let note = g.note { lines.append(field("note", note)) }
         return lines.map { $0 + "\n" }.joined()
     }
@@ -171,7 +171,7 @@ public enum TimelineText {
 
     static func connectionFields(_ c: ConnectionRecord) -> [String] {
         var lines = [field("caller", c.caller.longText)]
-        if let container = c.caller.containerID { lines.append(field("container", container)) }
+        lines += placeFields(c.caller)
         var from = c.peer
         let extras = [c.callerAddress.map { "caller \($0)" }, c.interface.map { "interface \($0)" }].compactMap { $0 }
         if !extras.isEmpty { from += " (\(extras.joined(separator: ", ")))" }
@@ -180,6 +180,17 @@ public enum TimelineText {
         if let sni = c.tlsServerName { to += " (server name \(sni))" }
         lines.append(field("to", to.isEmpty ? "unknown" : to))
         lines.append(field("outcome", c.outcome + (c.reason.map { ": \($0)" } ?? "")))
+        if let ended = c.endReason { lines.append(field("ended", ended)) }
+        return lines
+    }
+
+    /// The cgroup, unit, container and pod lines of a caller, each when known.
+    static func placeFields(_ caller: CallerRecord) -> [String] {
+        var lines: [String] = []
+        if let cgroup = caller.cgroupText { lines.append(field("cgroup", cgroup)) }
+        if let unit = caller.unit { lines.append(field("unit", unit)) }
+        if let id = caller.containerID { lines.append(field("container", (caller.containerRuntime.map { "\($0) " } ?? "") + id)) }
+        if let pod = caller.podUID { lines.append(field("pod UID", pod)) }
         return lines
     }
 

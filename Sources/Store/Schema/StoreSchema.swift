@@ -16,7 +16,7 @@ public enum StoreSchema {
     /// The chained tables, in the order their columns are defined below.
     public static let chainedTables = ["connections", "connection_ends", "requests", "responses", "stream_events",
                                        "guard_events", "tamper_events", "checkpoints", "store_outages", "reviews",
-                                       "grants", "grant_revocations"]
+                                       "grants", "grant_revocations", "runs"]
 
     public static func migrator() -> DatabaseMigrator {
         var migrator = DatabaseMigrator()
@@ -228,6 +228,7 @@ public enum StoreSchema {
                 )
                 """)
         }
+        registerAttributionAndRuns(&migrator)
         return migrator
     }
 }

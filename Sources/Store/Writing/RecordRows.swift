@@ -33,15 +33,20 @@ enum RecordRows {
             row["pid"] = .integer(Int64(process.pid))
             row["executable"] = StoreValue(process.executable)
             row["command_line"] = .text(jsonArray(process.commandLine))
-            row["cgroup"] = StoreValue(process.cgroup)
-            row["container_id"] = StoreValue(process.containerID)
         }
+        // The socket's cgroup (sock_diag, no privileges needed) over the process's (/proc).
+        row["cgroup"] = StoreValue(caller.cgroupPath)
+        row["container_id"] = StoreValue(caller.container?.id ?? caller.process?.containerID)
+        row["cgroup_id"] = StoreValue(caller.cgroup?.id.map { Int64(bitPattern: $0) })
+        row["unit"] = StoreValue(caller.cgroupPath.flatMap(CgroupPathNames.unit(in:)))
+        row["container_runtime"] = StoreValue(caller.container?.runtime)
+        row["pod_uid"] = StoreValue(caller.cgroupPath.flatMap(CgroupPathNames.podUID(in:)))
         row["caller_address"] = StoreValue(caller.sourceAddress?.description)
         row["interface"] = StoreValue(caller.interface)
     }
 
-    static func connectionEnd(id: Int64, time: KubeTime) -> StoreRow {
-        StoreRow(.connectionEnds, ["connection_id": .integer(id), "closed_at": .integer(time.microseconds)])
+    static func connectionEnd(id: Int64, time: KubeTime, reason: String? = nil) -> StoreRow {
+        StoreRow(.connectionEnds, ["connection_id": .integer(id), "closed_at": .integer(time.microseconds), "reason": StoreValue(reason)])
     }
 
     static func request(_ record: RequestRecord, id: Int64, connection: Int64, headers: [(name: String, value: String)],
@@ -69,6 +74,18 @@ enum RecordRows {
             row["decision_reason"] = StoreValue(decision.reason)
         }
         return row
+    }
+
+    static func run(id: Int64, startedAt: KubeTime, place: RunPlace, identity: VerifiedIdentity, fingerprint: String) -> StoreRow {
+        StoreRow(.runs, [
+            "id": .integer(id), "started_at": .integer(startedAt.microseconds), "uid": StoreValue(place.uid),
+            "cgroup_id": StoreValue(place.cgroupID), "cgroup": StoreValue(place.cgroup), "unit": StoreValue(place.unit),
+            "container_runtime": StoreValue(place.containerRuntime), "container_id": StoreValue(place.containerID),
+            "pod_uid": StoreValue(place.podUID), "caller_address": StoreValue(place.callerAddress), "username": .text(identity.username),
+            "groups": .text(jsonArray(identity.groups)), "issuer": .text(identity.issuer), "subject": .text(identity.subject),
+            "token_fingerprint": .text(fingerprint),
+            "claims": identity.runClaims.isEmpty ? .null : .text(JSONValue.object(identity.runClaims.mapValues(JSONValue.string)).jsonString),
+        ])
     }
 
     static func review(request: Int64, time: KubeTime, verdict: ReviewVerdict) -> StoreRow {

@@ -19,10 +19,13 @@ final class RequestRecording: @unchecked Sendable {
     var response: ResponseRecording?
     /// A responses row was appended (committed or pending): a later refusal amends it.
     var responseAppended = false
+    /// The run the request belongs to, when it was authenticated.
+    let runID: Int64?
 
-    init(id: Int64, record: RequestRecord?, connection: Int64?) {
+    init(id: Int64, record: RequestRecord?, connection: Int64?, runID: Int64? = nil) {
         self.id = id
         self.connection = connection
+        self.runID = runID
         receivedAt = record?.time
         info = record?.info ?? RequestInfo(path: "", verb: "")
         headers = record?.headers ?? []

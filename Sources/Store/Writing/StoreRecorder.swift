@@ -22,6 +22,7 @@ public final class StoreRecorder: ProxyRecorder, InterceptRecorder {
     public let configuration: StoreRecorderConfiguration
     private let context: RecordingContext
     private let identifiers: RecordedIdentifiers
+    private let runs: RunTracker
     private let logger: Logger
     private let state = Mutex(RecorderState())
 
@@ -29,6 +30,8 @@ public final class StoreRecorder: ProxyRecorder, InterceptRecorder {
         var requests: [UInt64: RequestRecording] = [:]
         /// Requests of each open connection, to finish what is open when it closes.
         var connections: [UInt64: [UInt64]] = [:]
+        /// Where each open connection's caller is, for its requests' runs.
+        var places: [UInt64: RunPlace] = [:]
         /// Connections recently closed, so a second close is not recorded twice.
         var closed = RecentIDs(capacity: 4096)
         /// Requests whose connection closed recently: an event of theirs arriving later (a watch's
@@ -48,6 +51,7 @@ public final class StoreRecorder: ProxyRecorder, InterceptRecorder {
         context = RecordingContext(bodyLimit: configuration.bodyLimit, maxStreamMessageBytes: configuration.maxStreamMessageBytes,
                                    headers: HeaderRedactor(configuration.redaction), bodies: BodyRedactor(configuration.redaction))
         identifiers = try RecordedIdentifiers(database: writer.database, mapping: configuration.identifiers)
+        runs = try RunTracker(database: writer.database, idle: configuration.runIdle, now: StoreClock.now().microseconds)
     }
 
     /// The id the store gives the proxy's request `id` (`r<N>` in the record and in the central store).
@@ -58,12 +62,17 @@ public final class StoreRecorder: ProxyRecorder, InterceptRecorder {
     public func record(_ event: ProxyEvent, on eventLoop: any EventLoop) -> EventLoopFuture<Void> {
         switch event {
         case .connectionOpened(let opened):
-            state.withLock { $0.connections[opened.id.value] = [] }
+            state.withLock { state in
+                state.connections[opened.id.value] = []
+                state.places[opened.id.value] = RunPlace(opened.caller)
+            }
             return append([RecordRows.connection(opened, id: identifiers.connection(opened.id))], on: eventLoop)
         case .connectionRefused(let refused):
             return append([RecordRows.refusedConnection(refused, id: identifiers.refusedConnection())], on: eventLoop)
         case .connectionClosed(let id, let time):
-            return connectionClosed(id, time: time, on: eventLoop)
+            return connectionClosed(id, time: time, reason: nil, on: eventLoop)
+        case .connectionEnded(let id, let time, let reason):
+            return connectionClosed(id, time: time, reason: reason, on: eventLoop)
         case .requestReceived(let record):
             return requestReceived(record, on: eventLoop)
         case .requestRejected(let id, let time, let status, let reason):
@@ -89,6 +98,7 @@ public final class StoreRecorder: ProxyRecorder, InterceptRecorder {
                 request.responseAppended = true
                 return response.finish(time: time, bytes: bytes, request: request, context: context)
             }
+            if let run = request.runID { runs.touch(run, at: time.microseconds) }
             forgetIfOrphan(request, id: id)
             return append(rows, key: Self.responseKey(request.id), on: eventLoop)
         case .streamData(let id, let time, let direction, let bytes):
@@ -131,7 +141,8 @@ public final class StoreRecorder: ProxyRecorder, InterceptRecorder {
     private func requestReceived(_ record: RequestRecord, on eventLoop: any EventLoop) -> EventLoopFuture<Void> {
         let id = identifiers.request(record.id)
         let connection = identifiers.connection(record.connection)
-        let request = RequestRecording(id: id, record: record, connection: connection)
+        let (run, runRows) = self.run(of: record)
+        let request = RequestRecording(id: id, record: record, connection: connection, runID: run)
         state.withLock { state in
             // Requests on a connection are sequential: earlier ones can get no more events but a
             // refusal of a held response, which comes before the next request is read.
@@ -142,9 +153,21 @@ public final class StoreRecorder: ProxyRecorder, InterceptRecorder {
         let contentType = record.headers.first { $0.name.lowercased() == "content-type" }?.value
         let body = context.bodies.redact(record.body, contentType: contentType, aboutSecrets: request.aboutSecrets,
                                          topLevelIsSecret: request.aboutSecrets, wasCut: record.bodyTruncated)
-        let row = RecordRows.request(record, id: id, connection: connection, headers: context.headers.redact(record.headers),
+        var row = RecordRows.request(record, id: id, connection: connection, headers: context.headers.redact(record.headers),
                                      body: body.body, bodyTruncated: record.bodyTruncated || body.cut)
-        return append([row], key: "request:\(id)", on: eventLoop)
+        row["run_id"] = StoreValue(run)
+        return append(runRows + [row], key: "request:\(id)", on: eventLoop)
+    }
+
+    /// The run of an authenticated request, with the run's row when the request starts it.
+    private func run(of record: RequestRecord) -> (Int64?, [StoreRow]) {
+        guard let identity = record.identity, let fingerprint = record.tokenFingerprint else { return (nil, []) }
+        let place = state.withLock { $0.places[record.connection.value] } ?? RunPlace()
+        let key = RunTracker.Key(uid: place.uid, cgroupID: place.cgroupID, cgroup: place.cgroup, callerAddress: place.callerAddress,
+                                 username: identity.username, tokenFingerprint: fingerprint)
+        let (id, isNew) = runs.assign(key, at: record.time.microseconds)
+        guard isNew else { return (id, []) }
+        return (id, [RecordRows.run(id: id, startedAt: record.time, place: place, identity: identity, fingerprint: fingerprint)])
     }
 
     private func requestRejected(_ id: RequestID, time: KubeTime, status: Status, reason: String,
@@ -171,9 +194,10 @@ public final class StoreRecorder: ProxyRecorder, InterceptRecorder {
         return append([row], key: Self.responseKey(request.id), on: eventLoop)
     }
 
-    private func connectionClosed(_ id: ConnectionID, time: KubeTime, on eventLoop: any EventLoop) -> EventLoopFuture<Void> {
+    private func connectionClosed(_ id: ConnectionID, time: KubeTime, reason: String?, on eventLoop: any EventLoop) -> EventLoopFuture<Void> {
         let (isDuplicate, open) = state.withLock { state -> (Bool, [RequestRecording]) in
             guard state.closed.insert(id.value) else { return (true, []) }
+            state.places[id.value] = nil
             let ids = state.connections.removeValue(forKey: id.value) ?? []
             for request in ids { state.ended.insert(request) }
             return (false, ids.compactMap { state.requests.removeValue(forKey: $0) })
@@ -190,7 +214,7 @@ public final class StoreRecorder: ProxyRecorder, InterceptRecorder {
             }
             if !rows.isEmpty { futures.append(append(rows, key: Self.responseKey(request.id), on: eventLoop)) }
         }
-        futures.append(append([RecordRows.connectionEnd(id: identifiers.connection(id), time: time)], on: eventLoop))
+        futures.append(append([RecordRows.connectionEnd(id: identifiers.connection(id), time: time, reason: reason)], on: eventLoop))
         return EventLoopFuture.andAllSucceed(futures, on: eventLoop)
     }
 

@@ -10,6 +10,8 @@ public struct StoreRecorderConfiguration: Sendable, Hashable {
     /// How the proxy's connection and request numbers (which restart at 1 with each process) become
     /// the store's ids, which must stay unique across restarts.
     public var identifiers: IdentifierMapping
+    /// A run ends after this long without a request or a response's end (`store.runIdle`).
+    public var runIdle: Duration
 
     public enum IdentifierMapping: Sendable, Hashable {
         /// Each number is added to the highest id already in the store when the recorder starts.
@@ -19,10 +21,12 @@ public struct StoreRecorderConfiguration: Sendable, Hashable {
     }
 
     public init(bodyLimit: Int = 1 << 20, maxStreamMessageBytes: Int = 256 * 1024,
-                redaction: RedactionConfiguration = RedactionConfiguration(), identifiers: IdentifierMapping = .offsetPastStoredIDs) {
+                redaction: RedactionConfiguration = RedactionConfiguration(), identifiers: IdentifierMapping = .offsetPastStoredIDs,
+                runIdle: Duration = .seconds(600)) {
         self.bodyLimit = max(0, bodyLimit)
         self.maxStreamMessageBytes = max(64, maxStreamMessageBytes)
         self.redaction = redaction
         self.identifiers = identifiers
+        self.runIdle = max(.seconds(1), runIdle)
     }
 }

@@ -19,7 +19,18 @@ struct AdminClient {
         return answer
     }
 
-    private func exchange(_ method: HTTPMethod, _ path: String, body: [UInt8]) async throws(AdminClientError) -> (Int, [UInt8]) {
+    /// Streams a 200 answer's body to `onChunk` as it arrives, until the gateway ends it; throws
+    /// ``AdminClientError`` for a refusal or an unreachable gateway.
+    func stream(_ method: HTTPMethod, _ path: String, body: JSONValue, onChunk: @escaping @Sendable ([UInt8]) -> Void) async throws(AdminClientError) {
+        let (status, bytes) = try await exchange(method, path, body: body.jsonBytes(), onChunk: onChunk)
+        guard status == 200 else {
+            let answer = (try? JSONParser.parse(bytes)) ?? .null
+            throw .refused(status: status, message: answer["error"]?.stringValue ?? String(decoding: bytes, as: UTF8.self))
+        }
+    }
+
+    private func exchange(_ method: HTTPMethod, _ path: String, body: [UInt8],
+                          onChunk: (@Sendable ([UInt8]) -> Void)? = nil) async throws(AdminClientError) -> (Int, [UInt8]) {
         try checkSocket()
         let group = MultiThreadedEventLoopGroup.singleton
         let promise = group.next().makePromise(of: (Int, [UInt8]).self)
@@ -28,7 +39,11 @@ struct AdminClient {
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHTTPClientHandlers()
-                        try channel.pipeline.syncOperations.addHandler(AdminResponseCollector(promise: promise))
+                        if let onChunk {
+                            try channel.pipeline.syncOperations.addHandler(AdminStreamReader(promise: promise, onChunk: onChunk))
+                        } else {
+                            try channel.pipeline.syncOperations.addHandler(AdminResponseCollector(promise: promise))
+                        }
                     }
                 }
                 .connect(unixDomainSocketPath: socketPath).get()

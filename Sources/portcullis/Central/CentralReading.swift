@@ -51,9 +51,16 @@ enum CentralReading {
         return (named, try ReadingCommand.reference(id))
     }
 
+    /// The record part of `HOST/ID` (or `ID`).
+    static func localPart(_ text: String) -> String {
+        guard let slash = text.lastIndex(of: "/") else { return text }
+        return String(text[text.index(after: slash)...])
+    }
+
     /// What to copy for one record.
     static func selection(_ reference: RecordReference) -> CentralSelection {
         switch reference {
+        case .run(let id): .run(id)
         case .connection(let id): .connection(id)
         case .request(let id): .request(id)
         case .guardEvent(let seq): .guardEvent(seq)

@@ -47,6 +47,9 @@ enum ProxyAssembly {
         proxy.forwardReadsWhileRecording = configuration.central?.mode != .required
         let attribution = try? CallerAttribution()
         if attribution == nil { logger.warning("sock_diag is unavailable: connections are recorded without their caller's uid") }
+        if let attribution, attribution.cgroups.hierarchy == nil {
+            logger.warning("no cgroup v2 hierarchy is mounted in the gateway's mount namespace (/proc/self/mountinfo): connections are recorded with their cgroup id, but without its path, unit or container")
+        }
         do {
             let services = try ProxyServices(configuration: proxy, authenticator: authenticator, servingContexts: store,
                                              recorder: recorder, policy: policy, reviews: reviews, attribution: attribution,

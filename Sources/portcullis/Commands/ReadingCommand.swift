@@ -23,7 +23,7 @@ enum ReadingCommand {
     /// A record reference from the command line, or exit 2.
     static func reference(_ text: String) throws -> RecordReference {
         guard let reference = RecordReference(text) else {
-            throw fail("'\(text)' is not a record ID: expected c<N> for a session, r<N> for a request or g<N> for a guard event (see portcullis sessions)")
+            throw fail("'\(text)' is not a record ID: expected run<N> for a run, c<N> for a session, r<N> for a request or g<N> for a guard event (see portcullis sessions)")
         }
         return reference
     }

@@ -6,44 +6,26 @@ import Store
 struct SessionsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "sessions",
-        abstract: "List recorded sessions: connections with their requests, refused connections and bypass attempts.",
+        abstract: "List agents' runs, with what belongs to no run: refused connections, bypass attempts, unauthenticated connections.",
         discussion: """
-            A session is one connection and the requests it carried (c<N>); a refused connection is one too. Bypass \
-            attempts the guard dropped are listed as g<N>. Values of one filter are alternatives; different filters \
-            must all hold, for one and the same request of a session. --outcome takes allowed (forwarded and \
-            answered), denied (refused by policy), rejected (refused by the gateway itself, including refused \
-            connections), refused (refused connections only), unanswered (no response recorded) and bypass. \
-            With --central, every host's sessions from the central store, with a HOST column (--host NAME for one). \
-            See docs/store.md and docs/central.md.
+            A run (run<N>) is one agent's stretch of work: the connections from one host, uid and cgroup, under one \
+            verified identity and one token, until it was idle for store.runIdle. Each line gives its start, duration, \
+            caller (container or systemd unit, and uid), user, run claims and requests by outcome. Connections that \
+            carried no authenticated request (a failed TLS handshake, a missing or bad token) are listed as c<N>, \
+            refused connections as c-<N>, bypass attempts the guard dropped as g<N>. --connections lists every \
+            connection (c<N>) with its requests instead. Values of one filter are alternatives; different filters \
+            must all hold, for one and the same request. --outcome takes allowed (forwarded and answered), denied \
+            (refused by policy), rejected (refused by the gateway itself, including refused connections), refused \
+            (refused connections only), unanswered (no response recorded) and bypass. With --central, every host's \
+            runs from the central store, with a HOST column (--host NAME for one). See docs/store.md and docs/central.md.
             """)
 
     @OptionGroup var location: StoreLocationOptions
 
-    @Option(name: [.customLong("user"), .customLong("identity")], help: ArgumentHelp("Requests made as this username.", valueName: "name"))
-    var users: [String] = []
+    @OptionGroup var filters: SessionFilterOptions
 
-    @Option(name: .customLong("group"), help: ArgumentHelp("Requests made by a member of this group.", valueName: "group"))
-    var groups: [String] = []
-
-    @Option(name: .customLong("verb"), help: ArgumentHelp("Requests with this verb (get, list, watch, create, delete, ...).", valueName: "verb"))
-    var verbs: [String] = []
-
-    @Option(name: .customLong("resource"), help: ArgumentHelp("Requests for this resource: pods, pod, pods/exec, deployments.apps.",
-                                                               valueName: "resource"))
-    var resources: [String] = []
-
-    @Option(name: [.customShort("n"), .customLong("namespace")], help: ArgumentHelp("Requests in this namespace.", valueName: "namespace"))
-    var namespaces: [String] = []
-
-    @Option(name: .customLong("outcome"), help: ArgumentHelp("allowed, denied, rejected, refused, unanswered or bypass (comma-separated or repeated).",
-                                                              valueName: "outcome"))
-    var outcomes: [String] = []
-
-    @Option(name: .customLong("cluster"), help: ArgumentHelp("Connections to this cluster.", valueName: "name"))
-    var clusters: [String] = []
-
-    @Option(name: .customLong("uid"), help: ArgumentHelp("Connections and bypass attempts by this numeric uid.", valueName: "uid"))
-    var uids: [String] = []
+    @Flag(name: .customLong("connections"), help: "List connections (c<N>) with their requests instead of runs.")
+    var connections = false
 
     @OptionGroup var time: SessionsTimeRange
 
@@ -55,22 +37,7 @@ struct SessionsCommand: AsyncParsableCommand {
 
     /// The filter the options describe; exits 2 naming a bad value.
     func filter(now: Int64 = SessionsTimeRange.now()) throws -> SessionFilter {
-        var outcomeSet: Set<SessionOutcome> = []
-        for text in outcomes.flatMap({ $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces).lowercased() } }) {
-            guard let outcome = SessionOutcome(rawValue: text) else {
-                throw ReadingCommand.fail("--outcome: expected one of \(SessionOutcome.allCases.map(\.rawValue).joined(separator: ", ")), got '\(text)'")
-            }
-            outcomeSet.insert(outcome)
-        }
-        let uidValues = try uids.map { text throws -> Int64 in
-            guard let uid = Int64(text), uid >= 0, uid <= Int64(UInt32.max) else {
-                throw ReadingCommand.fail("--uid: expected a numeric uid, got '\(text)'")
-            }
-            return uid
-        }
-        let (since, until) = try time.bounds(now: now)
-        return SessionFilter(usernames: users, groups: groups, verbs: verbs.map { $0.lowercased() }, resources: resources,
-                             namespaces: namespaces, outcomes: outcomeSet, clusters: clusters, uids: uidValues, since: since, until: until)
+        try filters.filter(time: time, now: now)
     }
 
     func parsedLimit() throws -> Int? {
@@ -83,25 +50,36 @@ struct SessionsCommand: AsyncParsableCommand {
         let filter = try filter()
         let limit = try parsedLimit()
         try CentralReading.checkHostNeedsCentral(location)
-        if location.central { return print(try await centralSessions(filter, limit: limit)) }
+        if location.central {
+            let (entries, store) = try await centralEntries(filter, limit: limit)
+            return print(entries, from: store)
+        }
         let reader = try location.open()
-        let sessions = try ReadingCommand.query(reader) { try reader.sessions(matching: filter, limit: limit) }
-        print(sessions, from: reader.path)
+        let entries = try ReadingCommand.query(reader) { try Self.entries(reader, filter, limit: limit, connections: connections) }
+        print(entries, from: reader.path)
     }
 
-    /// Every host's sessions (or `--host`'s), merged by time, each naming its host.
-    private func centralSessions(_ filter: SessionFilter, limit: Int?) async throws -> ([SessionSummary], String) {
-        let host = location.host
+    /// What one store lists: its runs (and what belongs to no run), or with `connections` every session.
+    static func entries(_ reader: StoreReader, _ filter: SessionFilter, limit: Int?, connections: Bool) throws -> [SessionEntry] {
+        if connections { return try reader.sessions(matching: filter, limit: limit).map(SessionEntry.session) }
+        return try reader.overview(matching: filter, limit: limit)
+    }
+
+    /// Every host's runs or sessions (or `--host`'s), merged by time, each naming its host.
+    private func centralEntries(_ filter: SessionFilter, limit: Int?) async throws -> ([SessionEntry], String) {
+        let host = location.host, connections = self.connections
         return try await CentralReading.with(location) { central in
-            var all: [SessionSummary] = []
+            var all: [SessionEntry] = []
             for entry in try await CentralReading.hosts(central, named: host) {
                 let scratch = try await central.open(host: entry.name, .sessions)
                 defer { scratch.remove() }
-                let found = try ReadingCommand.query(scratch.reader) { try scratch.reader.sessions(matching: filter, limit: limit) }
-                all += found.map { session in
-                    var session = session
-                    session.host = entry.name
-                    return session
+                let found = try ReadingCommand.query(scratch.reader) {
+                    try Self.entries(scratch.reader, filter, limit: limit, connections: connections)
+                }
+                all += found.map { found in
+                    var found = found
+                    found.host = entry.name
+                    return found
                 }
             }
             all.sort { ($0.time, $0.host ?? "", $0.seq) < ($1.time, $1.host ?? "", $1.seq) }
@@ -110,19 +88,20 @@ struct SessionsCommand: AsyncParsableCommand {
         }
     }
 
-    private func print(_ found: ([SessionSummary], String)) {
-        print(found.0, from: found.1)
-    }
-
-    private func print(_ sessions: [SessionSummary], from source: String) {
+    private func print(_ entries: [SessionEntry], from source: String) {
         let out = StandardOutput()
         defer { out.flush() }
         if json {
-            for session in sessions { out.line(SessionsText.jsonLine(session)) }
-        } else if sessions.isEmpty {
-            Console.info("no sessions match in \(source)")
+            for entry in entries { out.line(RunsText.jsonLine(entry)) }
+        } else if entries.isEmpty {
+            Console.info("no \(connections ? "sessions" : "runs or sessions") match in \(source)")
+        } else if connections {
+            out.write(SessionsText.table(entries.compactMap { entry -> SessionSummary? in
+                if case .session(let s) = entry { return s }
+                return nil
+            }))
         } else {
-            out.write(SessionsText.table(sessions))
+            out.write(RunsText.table(entries))
         }
     }
 }

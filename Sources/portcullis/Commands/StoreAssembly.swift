@@ -21,7 +21,8 @@ enum StoreAssembly {
                                                secrets: section.redactSecrets)
         do {
             let recorder = try StoreRecorder(writer: writer, configuration: StoreRecorderConfiguration(bodyLimit: section.bodyLimit,
-                                                                                                      redaction: redaction),
+                                                                                                      redaction: redaction,
+                                                                                                      runIdle: section.runIdle),
                                              logger: logger)
             return (writer, recorder)
         } catch {

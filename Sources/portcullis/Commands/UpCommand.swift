@@ -111,8 +111,10 @@ struct UpCommand: AsyncParsableCommand {
             try await proxy.start()
             let report = GatewayStatusReport(renderer: renderer, backend: backend, queueGuard: queueGuard, proxy: proxy, writer: store,
                                              authenticator: authenticator, policy: access,
-                                             metricsAddress: OperatorEndpoints.address(configuration.metrics), central: centralRuntime)
-            let service = AdminService(policy: access, reviews: reviews, recorder: proxyRecorder, report: { report.sections() })
+                                             metricsAddress: OperatorEndpoints.address(configuration.metrics), central: centralRuntime,
+                                             attribution: services.attribution)
+            let service = AdminService(policy: access, reviews: reviews, recorder: proxyRecorder, report: { report.sections() },
+                                       tail: TailStreamSource(reader: StoreReader(store.database)))
             endpoints = OperatorEndpoints(service: service, adminConfiguration: adminConfiguration, metricsSection: configuration.metrics,
                                           gatewayMetrics: metrics, group: group)
             metrics.attach(GatewayMetrics.Sources(writer: store, queueGuard: queueGuard, authenticator: authenticator, policy: access,

@@ -46,7 +46,7 @@ extension OIDCIssuerConfiguration {
     static func read(_ value: YAMLValue) throws(ConfigurationError) -> OIDCIssuerConfiguration {
         let f = try value.mapping(allowed: ["issuerURL", "clientIDs", "usernameClaim", "usernamePrefix", "groupsClaim", "groupsPrefix",
                                             "requiredClaims", "extraClaims", "caFile", "signingAlgorithms", "clockSkew",
-                                            "allowInsecureHTTPIssuer"])
+                                            "allowInsecureHTTPIssuer", "runClaims"])
         guard let url = f["issuerURL"] else { throw value.error("issuerURL is required (kube-apiserver's --oidc-issuer-url)") }
         guard let clients = f["clientIDs"] else { throw value.error("clientIDs is required: the audiences tokens must carry (--oidc-client-id)") }
         var issuer = OIDCIssuerConfiguration(issuerURL: try url.string(), audiences: try clients.strings())
@@ -60,6 +60,7 @@ extension OIDCIssuerConfiguration {
             issuer.requiredClaims = claims
         }
         if let v = f["extraClaims"] { issuer.extraClaims = try v.strings() }
+        if let v = f["runClaims"] { issuer.runClaims = try v.strings() }
         if let v = f["caFile"] { issuer.caFile = try v.string() }
         if let v = f["signingAlgorithms"] { issuer.signingAlgorithms = try v.strings() }
         if let v = f["clockSkew"] { issuer.clockSkew = try v.duration() }

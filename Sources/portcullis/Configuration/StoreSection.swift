@@ -21,9 +21,11 @@ struct StoreSection: Equatable {
     /// What a commit survives: a crash of the gateway (`process`, the default) or a power loss of
     /// the host too (`host`, an fsync per commit). See docs/store.md.
     var durability = StoreDurability.process
+    /// A run (one agent's stretch of work) ends after this long without a request.
+    var runIdle: Duration = .seconds(600)
 
     static func read(_ value: YAMLValue) throws(ConfigurationError) -> StoreSection {
-        let fields = try value.mapping(allowed: ["path", "bodyLimit", "queueLimit", "commitDelay", "redaction", "durability"])
+        let fields = try value.mapping(allowed: ["path", "bodyLimit", "queueLimit", "commitDelay", "redaction", "durability", "runIdle"])
         var section = StoreSection()
         if let v = fields["path"] {
             let path = try v.string()
@@ -35,6 +37,12 @@ struct StoreSection: Equatable {
         if let v = fields["commitDelay"] {
             section.commitDelay = try v.duration()
             guard section.commitDelay <= .seconds(1) else { throw v.error("expected at most 1s: every request waits for its commit") }
+        }
+        if let v = fields["runIdle"] {
+            section.runIdle = try v.duration()
+            guard section.runIdle >= .seconds(1), section.runIdle <= .seconds(7 * 86_400) else {
+                throw v.error("expected from 1s to 7d")
+            }
         }
         if let v = fields["durability"] {
             let text = try v.string()

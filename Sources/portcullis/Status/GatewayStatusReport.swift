@@ -17,6 +17,7 @@ struct GatewayStatusReport: Sendable {
     var policy: AccessPolicy
     var metricsAddress: String?
     var central: CentralRuntime?
+    var attribution: CallerAttribution?
 
     func sections() -> [(String, JSONValue)] {
         var problems: [String] = []
@@ -87,7 +88,7 @@ struct GatewayStatusReport: Sendable {
             ("rules", rules), ("proxy", ["listening": .array(listening.map(JSONValue.string))]), ("guard", guardSection),
             ("store", .object(store)), ("issuers", .array(issuers)), ("lastHour", lastHour),
             ("metrics", metricsAddress.map(JSONValue.string) ?? .null),
-            ("central", central?.statusSection() ?? .null),
+            ("central", central?.statusSection() ?? .null), ("callers", AttributionStatus.section(attribution)),
         ]
     }
 }

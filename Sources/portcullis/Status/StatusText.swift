@@ -48,6 +48,7 @@ enum StatusText {
             let parts = ["allowed", "denied", "rejected", "unanswered", "bypass"].map { "\(h[$0]?.intValue ?? 0) \($0)" }
             out.append("last hour: " + parts.joined(separator: ", "))
         }
+        if let callers = s["callers"], callers != .null { out.append(AttributionStatus.line(callers)) }
         if let metrics = s["metrics"]?.stringValue { out.append("metrics:  http://\(metrics)/metrics") }
         if let c = s["central"], c != .null { out += central(c) }
         return out
