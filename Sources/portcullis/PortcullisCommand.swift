@@ -14,5 +14,5 @@ struct PortcullisCommand: AsyncParsableCommand {
         subcommands: [InitCommand.self, RulesCommand.self, UpCommand.self, SessionsCommand.self, ShowCommand.self, ReplayCommand.self,
                       ExportCommand.self, VerifyCommand.self, PruneCommand.self, PolicyCommand.self, PendingCommand.self,
                       ApproveCommand.self, DenyCommand.self, GrantCommand.self, GrantsCommand.self, RevokeCommand.self, CentralCommand.self,
-                      StatusCommand.self, DoctorCommand.self])
+                      StatusCommand.self, DoctorCommand.self, RelayCommand.self])
 }

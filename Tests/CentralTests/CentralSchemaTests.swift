@@ -40,7 +40,16 @@ import TestSupport
         }
         #expect(sql.contains("PRIMARY KEY (host, seq)"))
         #expect(!sql.contains("GRANT UPDATE") && !sql.contains("GRANT DELETE") && !sql.contains("GRANT ALL"))
-        #expect(CentralSchema.currentVersion == 1)
+        #expect(CentralSchema.currentVersion == 2)
+    }
+
+    @Test("migration 2 adds exactly the columns the local store's v5 (relay) added, after migration 1's")
+    func migrationTwoAddsTheRelayColumns() {
+        let two = CentralSchema.migrations.first { $0.version == 2 }?.statements ?? []
+        #expect(two == ["ALTER TABLE portcullis.connections ADD COLUMN gateway text",
+                        "ALTER TABLE portcullis.requests ADD COLUMN reported_source text"])
+        let one = CentralSchema.migrations.first { $0.version == 1 }?.statements.joined(separator: "\n") ?? ""
+        #expect(!one.contains("gateway text") && !one.contains("reported_source"), "migration 1 stays as it was shipped")
     }
 
     @Test("roles SQL: one role per host, a shared role with a pattern, reviewers; names quoted, no password printed")

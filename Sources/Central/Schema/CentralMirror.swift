@@ -7,7 +7,7 @@ public enum CentralMirror {
             ("outcome", .text), ("reason", .text), ("uid", .bigint), ("gid", .bigint), ("pid", .bigint), ("executable", .text),
             ("command_line", .text), ("cgroup", .text), ("container_id", .text), ("caller_address", .text), ("interface", .text),
             ("tls_server_name", .text),
-        ], indexes: [["id"], ["opened_at"]]),
+        ], indexes: [["id"], ["opened_at"]], later: [("gateway", .text, 2)]),
         CentralMirroredTable("connection_ends", [("connection_id", .bigint), ("closed_at", .bigint)], indexes: [["connection_id"]]),
         CentralMirroredTable("requests", [
             ("id", .bigint), ("connection_id", .bigint), ("received_at", .bigint), ("method", .text), ("uri", .text), ("verb", .text),
@@ -15,7 +15,7 @@ public enum CentralMirror {
             ("name", .text), ("is_resource_request", .bigint), ("intent", .text), ("audit_id", .text), ("user_agent", .text),
             ("username", .text), ("groups", .text), ("extra", .text), ("issuer", .text), ("subject", .text), ("headers", .text),
             ("body", .bytea), ("body_truncated", .bigint), ("decision", .text), ("decision_rule", .text), ("decision_reason", .text),
-        ], indexes: [["id"], ["connection_id"], ["received_at"]]),
+        ], indexes: [["id"], ["connection_id"], ["received_at"]], later: [("reported_source", .text, 2)]),
         CentralMirroredTable("responses", [
             ("request_id", .bigint), ("started_at", .bigint), ("completed_at", .bigint), ("status_code", .bigint), ("headers", .text),
             ("body", .bytea), ("body_truncated", .bigint), ("bytes", .bigint), ("rejected", .bigint), ("reason", .text),

@@ -108,6 +108,8 @@ public struct AuditExporter: Sendable {
                  "portcullis.io/intent": r.intent]
         if let cluster = r.cluster { a["portcullis.io/cluster"] = cluster }
         if let host { a["portcullis.io/host"] = host }
+        if let gateway = r.gateway { a["portcullis.io/gateway"] = gateway }
+        if let reported = r.reportedSource { a["portcullis.io/reported-source"] = reported }
         if let decision = r.decision { a["portcullis.io/decision"] = decision }
         if let rule = r.decisionRule { a["portcullis.io/decision-rule"] = rule }
         if let reason = r.decisionReason { a["portcullis.io/decision-reason"] = reason }

@@ -9,9 +9,11 @@ public struct CallerRecord: Sendable, Hashable {
     public var commandLine: [String]?
     public var cgroup: String?
     public var containerID: String?
+    /// On a relay's record: the gateway the connection came from (its client certificate's name).
+    public var gateway: String?
 
     public init(uid: Int64? = nil, gid: Int64? = nil, pid: Int64? = nil, executable: String? = nil, commandLine: [String]? = nil,
-                cgroup: String? = nil, containerID: String? = nil) {
+                cgroup: String? = nil, containerID: String? = nil, gateway: String? = nil) {
         self.uid = uid
         self.gid = gid
         self.pid = pid
@@ -19,6 +21,7 @@ public struct CallerRecord: Sendable, Hashable {
         self.commandLine = commandLine
         self.cgroup = cgroup
         self.containerID = containerID
+        self.gateway = gateway
     }
 
     /// The executable's file name, `kubectl` for `/usr/local/bin/kubectl`.
@@ -27,9 +30,11 @@ public struct CallerRecord: Sendable, Hashable {
         return Self.baseName(executable)
     }
 
-    /// `uid 1000 kubectl[4242]`, `uid 1000`, or `-` when nothing is known.
+    /// `uid 1000 kubectl[4242]`, `uid 1000`, `gateway runner-01` (on a relay), or `-` when nothing
+    /// is known.
     public var shortText: String {
         var parts: [String] = []
+        if let gateway { parts.append("gateway \(gateway)") }
         if let uid { parts.append("uid \(uid)") }
         if let name = programName {
             parts.append(pid.map { "\(name)[\($0)]" } ?? name)
@@ -42,6 +47,7 @@ public struct CallerRecord: Sendable, Hashable {
     /// `uid 1000, gid 1000, pid 4242, /usr/bin/kubectl: kubectl get pods`.
     public var longText: String {
         var parts: [String] = []
+        if let gateway { parts.append("gateway \(gateway) (by its client certificate)") }
         if let uid { parts.append("uid \(uid)") }
         if let gid { parts.append("gid \(gid)") }
         if let pid { parts.append("pid \(pid)") }

@@ -14,6 +14,7 @@ public enum ReadingJSON {
         if let commandLine = c.commandLine { w.stringArray("commandLine", commandLine) }
         w.stringOmitEmpty("cgroup", c.cgroup)
         w.stringOmitEmpty("containerID", c.containerID)
+        w.stringOmitEmpty("gateway", c.gateway)
         return w.finish()
     }
 
@@ -83,6 +84,8 @@ public enum ReadingJSON {
         }
         w.string("auditID", r.auditID)
         w.stringOmitEmpty("userAgent", r.userAgent)
+        w.stringOmitEmpty("gateway", r.gateway)
+        if let reported = r.reportedSource, let value = try? JSONParser.parse(reported) { w.value("reportedSource", value) }
         if let identity = r.identity {
             w.object("user") { u in
                 u.string("username", identity.username)

@@ -7,7 +7,7 @@ enum RowDecoding {
     static let connectionColumns = """
         c.seq, c.id, c.opened_at, e.closed_at, c.peer, c.original_destination, c.cluster, c.outcome, c.reason, \
         c.uid, c.gid, c.pid, c.executable, c.command_line, c.cgroup, c.container_id, c.caller_address, c.interface, \
-        c.tls_server_name
+        c.tls_server_name, c.gateway
         """
 
     static let connectionFrom = "connections c LEFT JOIN connection_ends e ON e.connection_id = c.id"
@@ -22,7 +22,7 @@ enum RowDecoding {
     static func caller(_ row: Row) -> CallerRecord {
         CallerRecord(uid: row["uid"], gid: row["gid"], pid: row["pid"], executable: row["executable"],
                      commandLine: strings(row["command_line"]), cgroup: row.hasColumn("cgroup") ? row["cgroup"] : nil,
-                     containerID: row["container_id"])
+                     containerID: row["container_id"], gateway: row.hasColumn("gateway") ? row["gateway"] : nil)
     }
 
     static func guardEvent(_ row: Row) -> GuardEventRecord {
@@ -46,7 +46,7 @@ enum RowDecoding {
             CASE WHEN \(b) THEN p.headers END AS response_headers, \
             CASE WHEN \(b) OR p.status_code >= 400 OR p.rejected = 1 THEN p.body END AS response_body, \
             p.body_truncated AS response_body_truncated, p.bytes, p.rejected, p.reason AS response_reason, \
-            c.peer, c.caller_address, c.cluster, \
+            c.peer, c.caller_address, c.cluster, c.gateway, r.reported_source, \
             v.request_id AS review_request_id, v.at AS reviewed_at, v.outcome AS review_outcome, v.decision AS review_decision, \
             v.reviewer_uid, v.reviewer AS reviewer_role, v.reason AS review_reason
             """
@@ -85,6 +85,8 @@ enum RowDecoding {
                                decisionReason: row["decision_reason"], response: response, peer: row["peer"],
                                callerAddress: row["caller_address"], cluster: row["cluster"])
         request.review = review
+        request.gateway = row["gateway"]
+        request.reportedSource = row["reported_source"]
         return request
     }
 

@@ -228,6 +228,7 @@ public enum StoreSchema {
                 )
                 """)
         }
+        registerRelayMigration(&migrator)
         return migrator
     }
 }

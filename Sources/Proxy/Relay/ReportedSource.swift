@@ -1,0 +1,93 @@
+import Intercept
+import Kube
+import NIOHTTP1
+
+/// The agent's side of a request as the gateway that forwards it to a relay reports it: one JSON
+/// object in the `Portcullis-Agent-Source` header (the gateway's connection and request, the
+/// agent's peer address and original destination, and the caller it attributed: uid, gid, process,
+/// cgroup, container, or source address and interface for a bridged caller).
+///
+/// The relay cannot check any of it: a compromised runner can report anything. It records the
+/// value as it arrived, in its own column, marked as reported (docs/relay.md); it never decides
+/// anything by it. The gateway removes any such header an agent sent before adding its own.
+public enum ReportedSource {
+    public static let header = "Portcullis-Agent-Source"
+    /// The largest value the relay takes; the gateway cuts long strings to stay within it.
+    public static let maximumBytes = 16 * 1024
+    /// Each string is cut to this many characters, the command line to ``maximumCommandLine`` in all.
+    static let maximumString = 1024
+    static let maximumCommandLine = 4096
+
+    /// The header value for `request` on `connection`: printable ASCII only (anything else is
+    /// `\u`-escaped), so it is a valid header value whatever the process's command line holds.
+    static func encode(connection: ConnectionContext, request: RequestID) -> String {
+        let caller = connection.caller
+        var w = GoJSONObjectWriter()
+        w.string("connection", connection.id.description)
+        w.string("request", request.description)
+        w.string("peer", connection.peer.description)
+        w.string("destination", connection.destination.description)
+        if let uid = caller.uid { w.int("uid", Int64(uid)) }
+        if let gid = caller.gid { w.int("gid", Int64(gid)) }
+        if let process = caller.process {
+            w.int("pid", Int64(process.pid))
+            w.stringOmitEmpty("executable", process.executable.map(cut))
+            var words: [String] = [], total = 0
+            for word in process.commandLine {
+                let kept = cut(word)
+                guard total + kept.count <= maximumCommandLine else { break }
+                words.append(kept)
+                total += kept.count
+            }
+            if !process.commandLine.isEmpty { w.stringArray("commandLine", words) }
+            w.stringOmitEmpty("cgroup", process.cgroup.map(cut))
+            w.stringOmitEmpty("containerID", process.containerID.map(cut))
+        }
+        w.stringOmitEmpty("address", caller.sourceAddress?.description)
+        w.stringOmitEmpty("interface", caller.interface.map(cut))
+        return asciiOnly(w.finish())
+    }
+
+    /// Why a relay refuses a request's reported source.
+    public struct Problem: Error, Sendable, Equatable, CustomStringConvertible {
+        public var description: String
+    }
+
+    /// What the relay records for a request's headers: the value as sent when it is one JSON
+    /// object within ``maximumBytes``, nil when there is none; a ``Problem`` otherwise.
+    static func decode(_ headers: HTTPHeaders) -> Result<String?, Problem> {
+        // Not `canonicalForm`: that splits a value at its commas, and JSON has them.
+        let values = headers[header]
+        guard let first = values.first else { return .success(nil) }
+        guard values.count == 1 else { return .failure(Problem(description: "\(header) is given \(values.count) times")) }
+        let text = String(first)
+        guard text.utf8.count <= maximumBytes else {
+            return .failure(Problem(description: "\(header) is over \(maximumBytes) bytes"))
+        }
+        guard case .object = try? JSONParser.parse(text) else {
+            return .failure(Problem(description: "\(header) is not a JSON object"))
+        }
+        return .success(text)
+    }
+
+    private static func cut(_ text: String) -> String {
+        text.count <= maximumString ? text : String(text.prefix(maximumString))
+    }
+
+    /// JSON text with every character outside printable ASCII written as `\uXXXX` (UTF-16 code
+    /// units, so a character beyond the BMP becomes a surrogate pair). Valid JSON stays valid:
+    /// outside strings, JSON text is ASCII already, and control characters are escaped by GoJSON.
+    static func asciiOnly(_ bytes: [UInt8]) -> String {
+        guard bytes.contains(where: { $0 >= 0x7F }) else { return String(decoding: bytes, as: UTF8.self) }
+        var out = ""
+        for unit in String(decoding: bytes, as: UTF8.self).utf16 {
+            if unit >= 0x20, unit < 0x7F {
+                out.unicodeScalars.append(Unicode.Scalar(UInt8(unit)))
+            } else {
+                let hex = String(unit, radix: 16)
+                out += "\\u" + String(repeating: "0", count: 4 - hex.count) + hex
+            }
+        }
+        return out
+    }
+}
