@@ -10,26 +10,33 @@ import Kube
 ///   `portcullis up` (``GatewayInstance``, named `runner-a`), whose cluster is behind the relay: it
 ///   holds no cluster credential, only its enrolled certificate. kubectl runs there as the agent.
 ///
-/// `relayExtra` may return whole top-level sections for relay.yaml (e.g. `central:`), given the
-/// relay's work directory; `beforeRelayStarts` runs before the relay starts (e.g. to prepare
-/// PostgreSQL). Everything is removed afterwards, also when the body throws.
+/// With `central`, the **central host** runs a ``PostgresCluster`` on 198.18.0.4, migrated, with a
+/// login role ``relayHostName`` for the relay, which ships its record there (`central:` in relay.yaml,
+/// `hostName` ``relayHostName``). Everything is removed afterwards, also when the body throws.
 public struct RelayTestbed: Sendable {
     public static let gatewayName = "runner-a"
+    /// The relay's host name (and login role) in the central store.
+    public static let relayHostName = "relay-1"
+    public static let relayPassword = "pw-relay-1-0123456789"
 
     public let hosts: RelayHosts
     public let sandbox: SandboxCluster
     public let relay: RelayInstance
     public let gateway: GatewayInstance
+    /// The central store, with `central: true`.
+    public let postgres: PostgresCluster?
 
     public var runner: NetworkNamespace { hosts.runner }
 
     public static func with<T>(gatewayPolicy: String = GatewayTestbed.allowEverything, relayPolicy: String = GatewayTestbed.allowEverything,
-                               firewall: Bool = true, logIntervalMilliseconds: Int = 100,
-                               relayExtra: @escaping (RelayHosts, TemporaryDirectory) throws -> String? = { _, _ in nil },
-                               beforeRelayStarts: (RelayHosts, RelayInstance) async throws -> Void = { _, _ in },
+                               firewall: Bool = true, logIntervalMilliseconds: Int = 100, central: Bool = false,
                                _ body: (RelayTestbed) async throws -> T) async throws -> T {
         try Privileges.requireRoot()
+        if central { try PostgresTools.requirePrerequisites() }
         return try await RelayHosts.with { hosts in
+            let postgres = central ? try await PostgresCluster.start(in: hosts.central, address: RelayHosts.centralAddress) : nil
+            defer { postgres?.remove() }
+            if let postgres { try prepareCentral(postgres) }
             let sandbox = try await SandboxCluster.start(in: hosts.cluster, listen: "\(RelayHosts.clusterAddress):6443",
                                                          logIntervalMilliseconds: logIntervalMilliseconds)
             if firewall { try hosts.closeClusterToAllButTheRelay() }
@@ -41,13 +48,12 @@ public struct RelayTestbed: Sendable {
                                                             sandbox: sandbox, options: options)
             defer { gateway.remove() }
             let relay = try RelayInstance.prepare(in: hosts.relay, sandbox: sandbox, issuers: [gateway.issuerURL, gateway.mintingIssuerURL],
-                                                  policy: relayPolicy) { try relayExtra(hosts, $0) }
+                                                  policy: relayPolicy) { _ in try postgres.map(centralSection) }
             defer { relay.remove() }
             try relay.enroll(gateway, name: gatewayName)
-            try await beforeRelayStarts(hosts, relay)
             try await relay.start()
             try await gateway.start()
-            let result = try await body(RelayTestbed(hosts: hosts, sandbox: sandbox, relay: relay, gateway: gateway))
+            let result = try await body(RelayTestbed(hosts: hosts, sandbox: sandbox, relay: relay, gateway: gateway, postgres: postgres))
             try sandbox.requireRunning()
             await sandbox.stop()
             return result
@@ -80,5 +86,46 @@ public struct RelayTestbed: Sendable {
         let listing = try hosts.cluster.run(iptables, ["-w", "-L", "INPUT", "-v", "-n", "-x"])
         let drops = listing.standardOutput.split(separator: "\n").filter { $0.contains("DROP") && $0.contains("dpt:6443") }
         return drops.compactMap { Int($0.split(separator: " ", omittingEmptySubsequences: true).first ?? "") }.reduce(0, +)
+    }
+
+    // MARK: The central store
+
+    /// `central migrate` as the owner, then the roles `central roles --gateway relay-1` prints, with
+    /// the relay's password, as docs/central.md tells an operator.
+    static func prepareCentral(_ postgres: PostgresCluster) throws {
+        let directory = try TemporaryDirectory.create(purpose: "central-admin")
+        defer { directory.remove() }
+        let passwordFile = try postgres.writePasswordFile(postgres.superuserPassword, owner: 0)
+        let admin = try directory.write("""
+            central:
+              host: \(postgres.address)
+              user: \(postgres.superuser)
+              passwordFile: \(passwordFile)
+              caFile: \(postgres.caCertificatePath)
+            """, to: "admin.yaml")
+        let migrated = try postgres.namespace.run(try Products.gateway(), ["central", "migrate", "--config", admin])
+        guard migrated.status.isSuccess else { throw HarnessError("central migrate failed: \(migrated)") }
+        let roles = try HostCommand.run(try Products.gateway(), ["central", "roles", "--gateway", relayHostName])
+        guard roles.status.isSuccess else { throw HarnessError("central roles failed: \(roles)") }
+        let applied = try postgres.psql(roles.standardOutput + "ALTER ROLE \"\(relayHostName)\" PASSWORD '\(relayPassword)';")
+        guard applied.status.isSuccess else { throw HarnessError("the roles SQL failed: \(applied)") }
+    }
+
+    /// relay.yaml's `central:` section: the relay's role, its password file and a copy of the CA
+    /// its uid can read.
+    static func centralSection(_ postgres: PostgresCluster) throws -> String {
+        let passwordFile = try postgres.writePasswordFile(relayPassword, owner: RelayInstance.uid)
+        return """
+            central:
+              host: \(postgres.address)
+              port: \(postgres.port)
+              user: \(relayHostName)
+              passwordFile: \(passwordFile)
+              caFile: \(postgres.caCertificatePath)
+              hostName: \(relayHostName)
+              mode: async
+              drainTimeout: 30s
+              pollInterval: 1s
+            """
     }
 }

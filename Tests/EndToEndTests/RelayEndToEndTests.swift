@@ -266,6 +266,44 @@ extension EndToEnd {
             }
         }
 
+        // MARK: The central store
+
+        @Test("the relay ships its record to PostgreSQL like a gateway: the gateway's name and the reported source arrive with it")
+        func centralShipping() async throws {
+            try await Bed.with(central: true) { bed in
+                let postgres = try #require(bed.postgres)
+                let kubectl = try bed.kubectl()
+                defer { kubectl.remove() }
+                try await Gateway.succeed(kubectl, ["apply", "-f", "-"], stdin: Gateway.manifest)
+                let exec = try await kubectl.run(["exec", "web-1", "-n", "demo", "--", "echo", "shipped"])
+                #expect(exec.exitCode == 0, "\(exec)")
+                let clock = ContinuousClock()
+                let deadline = clock.now + .seconds(30)
+                var central: JSONValue = .null
+                while clock.now < deadline {
+                    central = try JSONParser.parse(try bed.relay.portcullis(["status", "--json"]).standardOutput)["central"] ?? .null
+                    if central["rowsBehind"]?.intValue == 0, central["reachable"]?.boolValue == true { break }
+                    try await Task.sleep(for: .milliseconds(100))
+                }
+                #expect(central["rowsBehind"] == 0 && central["host"] == .string(Bed.relayHostName), "\(central)")
+                let gateways = try postgres.psql("SELECT DISTINCT gateway FROM portcullis.connections WHERE host = '\(Bed.relayHostName)'")
+                #expect(gateways.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines) == Bed.gatewayName, "\(gateways)")
+                let reported = try postgres.psql("""
+                    SELECT count(*), count(reported_source) FROM portcullis.requests WHERE host = '\(Bed.relayHostName)'
+                    """)
+                let counts = reported.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines).split(separator: "|").compactMap { Int($0) }
+                #expect(counts.count == 2 && counts[0] > 0 && counts[0] == counts[1], "every shipped request has its reported source: \(reported)")
+                let streams = try postgres.psql("""
+                    SELECT count(*) FROM portcullis.stream_events e JOIN portcullis.requests r ON r.host = e.host AND r.id = e.request_id
+                    WHERE e.host = '\(Bed.relayHostName)' AND r.subresource = 'exec'
+                    """)
+                #expect((Int(streams.standardOutput.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0) > 0, "the exec's stream shipped: \(streams)")
+                let verified = try bed.relay.portcullisOnRelayHost(["verify", "--central"])
+                #expect(verified.status.isSuccess && verified.standardOutput.contains("\(Bed.relayHostName): local: matches what was shipped"),
+                        "\(verified)")
+            }
+        }
+
         // MARK: The relay down, and revoked
 
         @Test("with the relay down, requests get a 503 Status naming the relay, and nothing reaches the cluster")
