@@ -107,6 +107,21 @@ extension EndToEnd {
                 try await Gateway.succeed(kubectl, ["apply", "-f", "-"], stdin: Gateway.manifest)
                 let exec = try await kubectl.run(["exec", "-i", "web-1", "-n", "demo", "--", "sh"], stdin: "echo relayed\nexit 2\n")
                 #expect(exec.exitCode == 2 && exec.standardOutput == "relayed\n", "\(exec)")
+                // attach passes through too; port-forward reaches the cluster, which refuses it (the sandbox has none).
+                let attach = try kubectl.start(["attach", "-i", "web-1", "-n", "demo"], standardInput: .pipe)
+                do {
+                    try await attach.waitForLine(containing: "from demo/web-1/main")
+                    try attach.writeToStandardInput("typed into attach\n")
+                    try await attach.waitForLine(containing: "typed into attach")
+                } catch {
+                    await attach.terminate()
+                    throw error
+                }
+                await attach.terminate()
+                let spdy = try bed.kubectl(minor: 29)
+                defer { spdy.remove() }
+                let forward = try await spdy.run(["port-forward", "web-1", "-n", "demo", "8080:80"], timeout: .seconds(30))
+                #expect(forward.exitCode != 0 && forward.standardError.contains("does not support port-forward"), "\(forward)")
 
                 let sessions = try Self.relaySessions(bed).filter { $0["kind"] == "connection" }
                 #expect(!sessions.isEmpty && sessions.allSatisfy { $0[path: "caller", "gateway"] == .string(Bed.gatewayName) }, "\(sessions)")
@@ -118,6 +133,8 @@ extension EndToEnd {
                         "every request carries the agent as the gateway reported it: \(reported)")
                 #expect(requests.allSatisfy { $0[path: "user", "username"] == .string(GatewayTestbed.username) })
 
+                #expect(requests.contains { $0["subresource"] == "attach" && $0["stream"] != nil }, "the attach's stream is in the relay's record")
+                #expect(requests.contains { $0["subresource"] == "portforward" }, "\(requests.map { $0["uri"] ?? .null })")
                 let execID = try #require(requests.first { $0["subresource"] == "exec" }?["id"]?.stringValue)
                 let shown = try bed.relay.portcullis(["show", execID])
                 #expect(shown.standardOutput.contains("agent as gateway \(Bed.gatewayName) reported it: uid \(InterceptTestbed.agentUID)"), "\(shown)")

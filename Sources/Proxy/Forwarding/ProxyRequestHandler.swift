@@ -119,14 +119,14 @@ final class ProxyRequestHandler: ChannelInboundHandler, RemovableChannelHandler 
 
     func handle(head: HTTPRequestHead, body: ByteBuffer, context: ChannelHandlerContext) {
         earlyRecord = nil
-        var exchange = Exchange(id: services.ids.request(), head: head, keepAlive: head.isKeepAlive)
-        var relayProblem: ReportedSource.Problem?
+        var relayProblem: ReportedSource.Problem?, reported: String?
         if connection.gateway != nil {
             switch ReportedSource.decode(head.headers) {
-            case .success(let reported): exchange.reportedSource = reported
+            case .success(let value): reported = value
             case .failure(let problem): relayProblem = problem
             }
         }
+        let exchange = Exchange(id: services.ids.request(), head: head, keepAlive: head.isKeepAlive, reportedSource: reported)
         state = .preparing(exchange)
         let target = RequestTarget(head.uri)
         let info: RequestInfo

@@ -15,18 +15,24 @@ public enum ReportedSource {
     /// The largest value the relay takes; the gateway cuts long strings to stay within it.
     public static let maximumBytes = 16 * 1024
     /// Each string is cut to this many characters, the command line to ``maximumCommandLine`` in all.
-    static let maximumString = 1024
-    static let maximumCommandLine = 4096
+    public static let maximumString = 1024
+    public static let maximumCommandLine = 4096
 
     /// The header value for `request` on `connection`: printable ASCII only (anything else is
     /// `\u`-escaped), so it is a valid header value whatever the process's command line holds.
     static func encode(connection: ConnectionContext, request: RequestID) -> String {
-        let caller = connection.caller
+        encode(caller: connection.caller, connection: connection.id, request: request, peer: connection.peer,
+               destination: connection.destination)
+    }
+
+    /// The same from its parts (the fuzz target's entry point).
+    public static func encode(caller: Caller, connection: ConnectionID, request: RequestID, peer: SocketEndpoint,
+                              destination: SocketEndpoint) -> String {
         var w = GoJSONObjectWriter()
-        w.string("connection", connection.id.description)
+        w.string("connection", connection.description)
         w.string("request", request.description)
-        w.string("peer", connection.peer.description)
-        w.string("destination", connection.destination.description)
+        w.string("peer", peer.description)
+        w.string("destination", destination.description)
         if let uid = caller.uid { w.int("uid", Int64(uid)) }
         if let gid = caller.gid { w.int("gid", Int64(gid)) }
         if let process = caller.process {
@@ -57,7 +63,11 @@ public enum ReportedSource {
     /// object within ``maximumBytes``, nil when there is none; a ``Problem`` otherwise.
     static func decode(_ headers: HTTPHeaders) -> Result<String?, Problem> {
         // Not `canonicalForm`: that splits a value at its commas, and JSON has them.
-        let values = headers[header]
+        decode(values: headers[header])
+    }
+
+    /// The same from the header's values as they arrived (the fuzz target's entry point).
+    public static func decode(values: [String]) -> Result<String?, Problem> {
         guard let first = values.first else { return .success(nil) }
         guard values.count == 1 else { return .failure(Problem(description: "\(header) is given \(values.count) times")) }
         let text = String(first)
