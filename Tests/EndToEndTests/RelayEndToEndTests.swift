@@ -127,6 +127,10 @@ extension EndToEnd {
                 #expect(!sessions.isEmpty && sessions.allSatisfy { $0[path: "caller", "gateway"] == .string(Bed.gatewayName) }, "\(sessions)")
                 let table = try bed.relay.portcullis(["sessions"])
                 #expect(table.standardOutput.contains("gateway \(Bed.gatewayName)"), "\(table)")
+                let byGateway = try bed.relay.portcullis(["sessions", "--gateway", Bed.gatewayName, "--json"])
+                #expect(byGateway.standardOutput.split(separator: "\n").count == sessions.count, "\(byGateway)")
+                let otherGateway = try bed.relay.portcullis(["sessions", "--gateway", "runner-z"])
+                #expect(otherGateway.standardError.contains("no sessions match"), "\(otherGateway)")
                 let requests = try Self.relayRequests(bed)
                 let reported = requests.compactMap { $0["reportedSource"] }
                 #expect(reported.count == requests.count && reported.allSatisfy { $0["uid"] == .int(Int64(InterceptTestbed.agentUID)) },

@@ -26,6 +26,7 @@ struct Clauses {
     mutating func connectionFields(_ filter: SessionFilter) {
         if !filter.clusters.isEmpty { add("c.cluster IN \(Self.placeholders(filter.clusters.count))", filter.clusters) }
         if !filter.uids.isEmpty { add("c.uid IN \(Self.placeholders(filter.uids.count))", filter.uids) }
+        if !filter.gateways.isEmpty { add("c.gateway IN \(Self.placeholders(filter.gateways.count))", filter.gateways) }
     }
 
     /// Conditions on `requests r` (and `responses p`) for the request fields of the filter.

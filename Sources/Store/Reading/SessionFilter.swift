@@ -6,7 +6,7 @@
 ///   the time range or one of its requests was received in it.
 /// - A refused connection matches only without request fields, when the outcomes are empty or hold
 ///   `rejected` or `refused`, and when it opened in the time range.
-/// - A guard event matches only without request fields and cluster, when the outcomes are empty or
+/// - A guard event matches only without request fields, cluster and gateway, when the outcomes are empty or
 ///   hold `bypass`, and when it happened in the time range.
 public struct SessionFilter: Sendable, Hashable {
     public var usernames: [String]
@@ -18,6 +18,8 @@ public struct SessionFilter: Sendable, Hashable {
     public var outcomes: Set<SessionOutcome>
     public var clusters: [String]
     public var uids: [Int64]
+    /// On a relay's record: connections from these gateways (their certificates' names).
+    public var gateways: [String] = []
     /// Microseconds since the epoch, inclusive.
     public var since: Int64?
     /// Microseconds since the epoch, inclusive.
@@ -59,7 +61,7 @@ public struct SessionFilter: Sendable, Hashable {
     }
 
     func includesGuardEvents() -> Bool {
-        guard usernames.isEmpty, groups.isEmpty, verbs.isEmpty, resources.isEmpty, namespaces.isEmpty, clusters.isEmpty else {
+        guard usernames.isEmpty, groups.isEmpty, verbs.isEmpty, resources.isEmpty, namespaces.isEmpty, clusters.isEmpty, gateways.isEmpty else {
             return false
         }
         return outcomes.isEmpty || outcomes.contains(.bypass)

@@ -42,6 +42,9 @@ struct SessionsCommand: AsyncParsableCommand {
     @Option(name: .customLong("cluster"), help: ArgumentHelp("Connections to this cluster.", valueName: "name"))
     var clusters: [String] = []
 
+    @Option(name: .customLong("gateway"), help: ArgumentHelp("On a relay: connections from this gateway (its certificate's name).", valueName: "name"))
+    var gateways: [String] = []
+
     @Option(name: .customLong("uid"), help: ArgumentHelp("Connections and bypass attempts by this numeric uid.", valueName: "uid"))
     var uids: [String] = []
 
@@ -69,8 +72,10 @@ struct SessionsCommand: AsyncParsableCommand {
             return uid
         }
         let (since, until) = try time.bounds(now: now)
-        return SessionFilter(usernames: users, groups: groups, verbs: verbs.map { $0.lowercased() }, resources: resources,
-                             namespaces: namespaces, outcomes: outcomeSet, clusters: clusters, uids: uidValues, since: since, until: until)
+        var filter = SessionFilter(usernames: users, groups: groups, verbs: verbs.map { $0.lowercased() }, resources: resources,
+                                   namespaces: namespaces, outcomes: outcomeSet, clusters: clusters, uids: uidValues, since: since, until: until)
+        filter.gateways = gateways
+        return filter
     }
 
     func parsedLimit() throws -> Int? {
