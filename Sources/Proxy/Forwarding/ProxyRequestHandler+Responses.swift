@@ -10,6 +10,7 @@ extension ProxyRequestHandler: UpstreamResponseDelegate {
         guard case .forwarding(var exchange, let upstream) = state, let context else { return }
         if let sent = exchange.sentAt { services.stages.record(.upstreamFirstByte, since: sent) }
         exchange.responseStarted = true
+        exchange.upstreamCloses = !head.isKeepAlive
         exchange.retry = nil
         state = .forwarding(exchange, upstream)
         var headers = HTTPHeaders()
@@ -93,7 +94,11 @@ extension ProxyRequestHandler: UpstreamResponseDelegate {
         let recorded = deliveryFuture(exchange, response: services.recorder.record(
             .responseCompleted(exchange.id, time: ProxyClock.now(), bytes: exchange.responseBytes), on: context.eventLoop))
         upstream.finishedRequest()
-        services.pools.pool(for: context.eventLoop).give(upstream)
+        if exchange.upstreamCloses {
+            upstream.close()
+        } else {
+            services.pools.pool(for: context.eventLoop).give(upstream)
+        }
         guard exchange.held != nil else { return finishResponse(exchange, context: context) }
         state = .committing(exchange)
         let bound = NIOLoopBound(self, eventLoop: eventLoop)

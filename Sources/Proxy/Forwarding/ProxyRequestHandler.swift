@@ -56,6 +56,9 @@ final class ProxyRequestHandler: ChannelInboundHandler, RemovableChannelHandler 
         var reportedSource: String?
         /// The upstream's response head arrived.
         var responseStarted = false
+        /// The upstream said `Connection: close` (a relay refusing a gateway does): its connection
+        /// is not pooled afterwards.
+        var upstreamCloses = false
         /// Set while a GET or HEAD waits on a pooled keep-alive connection: if that connection turns
         /// out closed before any answer (the upstream closed it while it was idle; a relay closes a
         /// revoked gateway's), the request goes again, once, on a fresh connection, as Go's
@@ -78,6 +81,8 @@ final class ProxyRequestHandler: ChannelInboundHandler, RemovableChannelHandler 
     var context: ChannelHandlerContext?
     /// The record of the read in flight that was forwarded before it was committed.
     var earlyRecord: EarlyRecord?
+    /// The agent's source as this connection reports it to a relay, made at the first request.
+    lazy var reportedSource = ReportedSource.Template(connection: connection)
 
     init(services: ProxyServices, connection: ConnectionContext, eventLoop: any EventLoop, headProgress: RequestHeadProgress) {
         self.services = services
@@ -314,7 +319,7 @@ final class ProxyRequestHandler: ChannelInboundHandler, RemovableChannelHandler 
         if let relay = cluster.relay {
             key = UpstreamPoolKey(cluster: cluster.name, destination: relay.endpoint)
             upstreamHead = UpstreamRequestBuilder.relayHead(from: exchange.head,
-                                                            source: ReportedSource.encode(connection: connection, request: exchange.id),
+                                                            source: reportedSource.value(request: exchange.id),
                                                             auditID: auditID(exchange), bodyLength: body.readableBytes)
         } else {
             key = UpstreamPoolKey(cluster: cluster.name, destination: connection.destination)

@@ -21,37 +21,54 @@ public enum ReportedSource {
     /// The header value for `request` on `connection`: printable ASCII only (anything else is
     /// `\u`-escaped), so it is a valid header value whatever the process's command line holds.
     static func encode(connection: ConnectionContext, request: RequestID) -> String {
-        encode(caller: connection.caller, connection: connection.id, request: request, peer: connection.peer,
-               destination: connection.destination)
+        Template(connection: connection).value(request: request)
     }
 
     /// The same from its parts (the fuzz target's entry point).
     public static func encode(caller: Caller, connection: ConnectionID, request: RequestID, peer: SocketEndpoint,
                               destination: SocketEndpoint) -> String {
-        var w = GoJSONObjectWriter()
-        w.string("connection", connection.description)
-        w.string("request", request.description)
-        w.string("peer", peer.description)
-        w.string("destination", destination.description)
-        if let uid = caller.uid { w.int("uid", Int64(uid)) }
-        if let gid = caller.gid { w.int("gid", Int64(gid)) }
-        if let process = caller.process {
-            w.int("pid", Int64(process.pid))
-            w.stringOmitEmpty("executable", process.executable.map(cut))
-            var words: [String] = [], total = 0
-            for word in process.commandLine {
-                let kept = cut(word)
-                guard total + kept.count <= maximumCommandLine else { break }
-                words.append(kept)
-                total += kept.count
-            }
-            if !process.commandLine.isEmpty { w.stringArray("commandLine", words) }
-            w.stringOmitEmpty("cgroup", process.cgroup.map(cut))
-            w.stringOmitEmpty("containerID", process.containerID.map(cut))
+        Template(caller: caller, connection: connection, peer: peer, destination: destination).value(request: request)
+    }
+
+    /// Everything of a connection's value but the request, encoded once per connection (the
+    /// caller is fixed when the connection is accepted), so a request costs one concatenation.
+    struct Template {
+        /// The JSON object without its closing brace; it has at least one member.
+        let prefix: String
+
+        init(connection: ConnectionContext) {
+            self.init(caller: connection.caller, connection: connection.id, peer: connection.peer, destination: connection.destination)
         }
-        w.stringOmitEmpty("address", caller.sourceAddress?.description)
-        w.stringOmitEmpty("interface", caller.interface.map(cut))
-        return asciiOnly(w.finish())
+
+        init(caller: Caller, connection: ConnectionID, peer: SocketEndpoint, destination: SocketEndpoint) {
+            var w = GoJSONObjectWriter()
+            w.string("connection", connection.description)
+            w.string("peer", peer.description)
+            w.string("destination", destination.description)
+            if let uid = caller.uid { w.int("uid", Int64(uid)) }
+            if let gid = caller.gid { w.int("gid", Int64(gid)) }
+            if let process = caller.process {
+                w.int("pid", Int64(process.pid))
+                w.stringOmitEmpty("executable", process.executable.map(ReportedSource.cut))
+                var words: [String] = [], total = 0
+                for word in process.commandLine {
+                    let kept = ReportedSource.cut(word)
+                    guard total + kept.count <= maximumCommandLine else { break }
+                    words.append(kept)
+                    total += kept.count
+                }
+                if !process.commandLine.isEmpty { w.stringArray("commandLine", words) }
+                w.stringOmitEmpty("cgroup", process.cgroup.map(ReportedSource.cut))
+                w.stringOmitEmpty("containerID", process.containerID.map(ReportedSource.cut))
+            }
+            w.stringOmitEmpty("address", caller.sourceAddress?.description)
+            w.stringOmitEmpty("interface", caller.interface.map(ReportedSource.cut))
+            prefix = String(ReportedSource.asciiOnly(w.finish()).dropLast())
+        }
+
+        func value(request: RequestID) -> String {
+            prefix + ",\"request\":\"\(request)\"}"
+        }
     }
 
     /// Why a relay refuses a request's reported source.
@@ -80,7 +97,7 @@ public enum ReportedSource {
         return .success(text)
     }
 
-    private static func cut(_ text: String) -> String {
+    static func cut(_ text: String) -> String {
         text.count <= maximumString ? text : String(text.prefix(maximumString))
     }
 
