@@ -8,7 +8,7 @@ struct RelayRevokeCommand: ParsableCommand {
         abstract: "Revoke a gateway's certificates: the running relay refuses it, and closes its open connections, within a second.",
         discussion: """
             Revokes every certificate of NAME that is in force, or only --serial. The revocation is recorded in \
-            the relay's registry (with --reason); the relay re-reads it within 250 ms. Run it on the relay's host, \
+            the relay's registry (with --reason); the relay re-reads it within 100 ms. Run it on the relay's host, \
             as root or as relay.uid.
             """)
 

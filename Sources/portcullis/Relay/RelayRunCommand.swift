@@ -14,7 +14,7 @@ struct RelayRunCommand: AsyncParsableCommand {
         discussion: """
             Runs as relay.uid (its credential files are that uid's alone). Every gateway connection, request, \
             response and stream is recorded as a gateway records them, with the gateway's name and the agent's \
-            source as the gateway reported it. The enrolled gateways are re-read within 250 ms of any change, so \
+            source as the gateway reported it. The enrolled gateways are re-read within 100 ms of any change, so \
             `portcullis relay revoke` closes a revoked gateway's connections within a second.
             """)
 
