@@ -239,6 +239,7 @@ if Context.environment["PORTCULLIS_FUZZ"] == "1" {
     let fuzzTargets: [(String, [Target.Dependency])] = [
         ("packet-headers", ["Intercept"]), ("sock-diag", ["Intercept"]), ("spdy", ["Kube", "Store"]), ("websocket", ["Store"]),
         ("json-redactor", ["Kube", "Store"]), ("request-info", ["Kube"]), ("selectors", ["Kube"]),
+        ("reported-source", ["Proxy", "Intercept", "Kube"]),
         ("gateway-config", ["PortcullisCLI"]), ("policy", ["PortcullisCLI"]), ("audit-status", ["Kube"]), ("protobuf", ["Kube", "Store"]),
         ("cgroup-path", ["Intercept"]),
     ]

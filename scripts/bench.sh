@@ -6,7 +6,9 @@
 #     portcullis-sandbox on 198.18.0.3:6443 for the watch and kubectl figures;
 #   - the agent host (198.18.0.1) runs the gateway (release build, recording everything), an nginx
 #     reverse proxy (:9443) and mitmproxy in reverse mode writing a flow file (:9444), both in front
-#     of 198.18.0.4:8443, and the load generator (wrk).
+#     of 198.18.0.4:8443, and the load generator (wrk);
+#   - a relay (issue 16) runs on the cluster host (198.18.0.6:8443, scripts/bench/relay.sh): the
+#     `relay` configuration goes through the gateway and the relay, to the same upstream.
 # Configurations run alternately, ROUNDS times, each for SECONDS; the median round counts.
 # Results go to bench/results.md. Not part of the test run.
 #
@@ -182,7 +184,8 @@ wait_tcp "$CLUSTER_NS" "$DIRECT_IP" 8443
 wait_tcp "$CLUSTER_NS" "$SANDBOX_IP" 6443
 
 # --- the agent host: the issuer, the gateway, nginx and mitmproxy in front of :8443
-in_agent "$PYTHON" "$ROOT/Tests/clients/oidc_mint.py" serve --dir "$WORK/minting" >"$WORK/minting.out" 2>&1 &
+# On the agent host's own address, so that the relay on the cluster host reaches it too.
+in_agent "$PYTHON" "$ROOT/Tests/clients/oidc_mint.py" serve --dir "$WORK/minting" --host "$AGENT_IP" >"$WORK/minting.out" 2>&1 &
 for _ in $(seq 1 300); do grep -q listening "$WORK/minting.out" 2>/dev/null && break; sleep 0.1; done
 ISSUER="$(awk '/listening/ { print $2 }' "$WORK/minting.out")"
 [[ -n $ISSUER ]] || die "the token issuer did not start: $(cat "$WORK/minting.out")"
@@ -196,6 +199,8 @@ awk -F, '$2 == "admin" { print $1 }' "$WORK/sandbox/tokens.csv" >"$GW/cluster.to
 cp "$WORK/sandbox/ca.crt" "$GW/sandbox-ca.crt"
 cp "$WORK/tls/ca.crt" "$GW/bench-ca.crt"
 chown "$GATEWAY_UID:$GATEWAY_UID" "$GW/cluster.token" && chmod 600 "$GW/cluster.token"
+# --- the relay on the cluster host (scripts/bench/relay.sh): before the gateway, which needs its certificate
+source "$ROOT/scripts/bench/relay.sh"
 printf 'defaultEffect: allow\nrules: []\n' >"$GW/policy.yaml"
 cat >"$GW/portcullis.yaml" <<YAML
 gateway: {uid: $GATEWAY_UID, proxyPort: 15443, queue: 4242, bridges: [], stateDirectory: $GW/state,
@@ -207,6 +212,7 @@ authentication:
 clusters:
   - {name: upstream, endpoints: ["$CLUSTER_IP:6443"], caFile: $GW/bench-ca.crt, tokenFile: $GW/cluster.token}
   - {name: sandbox, endpoints: ["$SANDBOX_IP:6443"], caFile: $GW/sandbox-ca.crt, tokenFile: $GW/cluster.token}
+$RELAY_CLUSTER
 policy: {file: $GW/policy.yaml}
 metrics: {listen: "127.0.0.1:19464"}
 store: {commitDelay: $COMMIT_DELAY}
@@ -336,8 +342,9 @@ wait_tcp "$AGENT_NS" 127.0.0.1 9444
 # --- throughput and latency, alternating
 URI=/api/v1/namespaces/default/configmaps/bench
 declare -A TARGET=([direct]="https://$DIRECT_IP:8443$URI" [nginx]="https://127.0.0.1:9443$URI"
-                   [mitmproxy]="https://127.0.0.1:9444$URI" [portcullis]="https://$CLUSTER_IP:6443$URI")
-CONFIGS=(direct nginx mitmproxy portcullis)
+                   [mitmproxy]="https://127.0.0.1:9444$URI" [portcullis]="https://$CLUSTER_IP:6443$URI"
+                   [relay]="https://$RELAYED_IP:6443$URI")
+CONFIGS=(direct nginx mitmproxy portcullis relay)
 # Each configuration must answer 200 before it is measured.
 for config in "${CONFIGS[@]}"; do
   code="$(in_agent curl -sk -o "$WORK/preflight.json" -w '%{http_code}' -H "Authorization: Bearer $TOKEN" "${TARGET[$config]}")"
@@ -346,8 +353,11 @@ done
 RESULTS="$WORK/runs.tsv"
 : >"$RESULTS"
 SENT_TO_GATEWAY=0
+SENT_TO_RELAY=0
 recorded() { sqlite3 "file:$GW/state/recording.sqlite?mode=ro" "SELECT COUNT(*) FROM requests WHERE uri = '$URI'"; }
+relay_recorded() { sqlite3 "file:$RELAY_STORE?mode=ro" "SELECT COUNT(*) FROM requests WHERE uri = '$URI'"; }
 BEFORE_RECORDED=$(recorded)
+BEFORE_RELAY_RECORDED=$(relay_recorded)
 for round in $(seq 1 "$ROUNDS"); do
   for config in "${CONFIGS[@]}"; do
     out="$(in_agent wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -H "Authorization: Bearer $TOKEN" "${TARGET[$config]}" 2>&1)"
@@ -357,12 +367,15 @@ for round in $(seq 1 "$ROUNDS"); do
     total="$(awk '/requests in/ { print $1 }' <<<"$out")"
     non2xx="$(awk '/Non-2xx/ { print $NF }' <<<"$out")"
     printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$round" "$config" "$rps" "$p50" "$p99" "$total" "${non2xx:-0}" >>"$RESULTS"
-    [[ $config == portcullis ]] && SENT_TO_GATEWAY=$((SENT_TO_GATEWAY + total))
+    [[ $config == portcullis || $config == relay ]] && SENT_TO_GATEWAY=$((SENT_TO_GATEWAY + total))
+    [[ $config == relay ]] && SENT_TO_RELAY=$((SENT_TO_RELAY + total))
     say "round $round $config: $rps req/s, p50 $p50, p99 $p99${non2xx:+, $non2xx non-2xx}"
   done
 done
 sleep 1   # the last group commit
 RECORDED=$(( $(recorded) - BEFORE_RECORDED ))
+RELAY_RECORDED=$(( $(relay_recorded) - BEFORE_RELAY_RECORDED ))
+RELAY_RSS_PEAK_KIB="$(awk '/VmHWM/ { print $2 }' "/proc/$RELAY_PID/status")"
 # The store's side of the gateway's cost: its group commits, from the gateway's own metrics.
 in_agent curl -s http://127.0.0.1:19464/metrics >"$WORK/metrics.txt"
 # Where the gateway spends its CPU under the same load: a flat perf profile of one more run.
@@ -428,5 +441,6 @@ mkdir -p "$ROOT/bench"
   --commit "${PORTCULLIS_BIN_COMMIT:-$(cd "$ROOT" && git rev-parse --short HEAD)}" --command "ROUNDS=$ROUNDS SECONDS_PER_RUN=$DURATION CONNECTIONS=$CONNECTIONS WATCHES=$WATCHES COMMIT_DELAY=$COMMIT_DELAY scripts/bench.sh" \
   --connections "$CONNECTIONS" --body-bytes "${#BODY}" --metrics "$WORK/metrics.txt" --profile "$PROFILE" \
   --analysis "$ROOT/bench/analysis.md" --soak "$ROOT/bench/soak.md" ${CENTRAL_JSON:+--central "$CENTRAL_JSON"} --extra "$EXTRA" --switches "$SWITCHES" \
+  --relay-sent "$SENT_TO_RELAY" --relay-recorded "$RELAY_RECORDED" --relay-rss-peak-kib "$RELAY_RSS_PEAK_KIB" \
   --summary "$ROOT/bench/summary.json" --before "${BENCH_BEFORE:-$ROOT/bench/before.json}" >"$ROOT/bench/results.md"
 cat "$ROOT/bench/results.md"

@@ -8,7 +8,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 [[ $(id -u) -eq 0 ]] || { echo "fuzz-corpus.sh: run as root (it captures packets on lo)" >&2; exit 1; }
 [[ -x $ROOT/.build/debug/portcullis-sandbox ]] || { echo "fuzz-corpus.sh: build first: swift build" >&2; exit 1; }
 /usr/bin/python3 "$ROOT/Fuzz/capture_corpus.py"
-for pair in "gateway-config:examples/portcullis.yaml" "policy:examples/policy.yaml"; do
+for pair in "gateway-config:examples/portcullis.yaml" "gateway-config:examples/relay.yaml" "policy:examples/policy.yaml"; do
   mkdir -p "$ROOT/Fuzz/Corpus/${pair%%:*}"
   cp "$ROOT/${pair#*:}" "$ROOT/Fuzz/Corpus/${pair%%:*}/$(basename "${pair#*:}")"
 done

@@ -20,7 +20,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 if ! command -v swift >/dev/null && [[ -x /opt/swift/usr/bin/swift ]]; then export PATH="/opt/swift/usr/bin:$PATH"; fi
 
-TARGETS=(packet-headers sock-diag spdy websocket json-redactor request-info selectors gateway-config policy audit-status protobuf cgroup-path)
+TARGETS=(packet-headers sock-diag spdy websocket json-redactor request-info selectors gateway-config policy audit-status protobuf cgroup-path reported-source)
 SCRATCH="$ROOT/.build-fuzz"
 
 usage() { echo "usage: scripts/fuzz.sh TARGET|all|list [SECONDS]; targets: ${TARGETS[*]}" >&2; exit 2; }

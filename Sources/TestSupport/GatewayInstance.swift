@@ -80,9 +80,9 @@ public final class GatewayInstance: Sendable {
         var storeDisk: TmpfsMount?
         do {
             guard chmod(work.path, 0o755) == 0 else { throw HarnessError("cannot open \(work.path) to other uids") }
-            let issuer = try await AgentIssuers.startProvider(in: agent, kept: kept)
+            let issuer = try await AgentIssuers.startProvider(in: agent, host: options.issuerHost, kept: kept)
             let minting = try work.makeDirectory("minting-issuer")
-            let mintingURL = try await AgentIssuers.startMinting(in: agent, directory: minting, kept: kept)
+            let mintingURL = try await AgentIssuers.startMinting(in: agent, directory: minting, host: options.issuerHost, kept: kept)
             if let bytes = options.storeBytes {
                 storeDisk = try TmpfsMount.mount(at: try work.makeDirectory("store"), bytes: bytes, owner: InterceptTestbed.gatewayUID)
             }
@@ -90,7 +90,8 @@ public final class GatewayInstance: Sendable {
             let policyPath = try work.write(options.policy, to: "policy.yaml")
             let config = try GatewayFiles.writeConfiguration(work: work, issuerURL: issuer, mintingIssuerURL: mintingURL, storePath: storePath,
                                                              policyPath: policyPath, options: options, extraSection: try extraSection(work))
-            try GatewayFiles.prepare(work: work, configPath: config, agent: agent, sandbox: sandbox, caMode: options.caMode)
+            try GatewayFiles.prepare(work: work, configPath: config, agent: agent, sandbox: sandbox, caMode: options.caMode,
+                                     relay: options.relay)
             let trusted = options.caMode == .generated ? work.path("tls/ca.crt") : sandbox.caCertificatePath
             let kubeconfig = try GatewayFiles.writeKubeconfig(work: work, issuerURL: issuer, trusted: trusted)
             let environment = options.environment.isEmpty ? nil

@@ -22,6 +22,11 @@ public struct GatewayOptions: Sendable {
     public var storeDurability: String?
     /// Further `store:` fields, e.g. `["runIdle": "2s"]`.
     public var storeFields: [String: String]
+    /// The address the issuers listen on (plain http): loopback, or the agent host's own address
+    /// when a relay on another host must reach them too.
+    public var issuerHost = "127.0.0.1"
+    /// Set when the cluster is reached through a relay.
+    public var relay: GatewayRelayOptions?
 
     public init(caMode: GatewayTestbed.CAMode = .generated, storeBytes: Int? = nil, commitDelay: String = "2ms",
                 policy: String = GatewayTestbed.allowEverything, environment: [String: String] = [:],

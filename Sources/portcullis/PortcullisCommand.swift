@@ -15,5 +15,5 @@ struct PortcullisCommand: AsyncParsableCommand {
                       ReplayCommand.self,
                       ExportCommand.self, VerifyCommand.self, PruneCommand.self, PolicyCommand.self, PendingCommand.self,
                       ApproveCommand.self, DenyCommand.self, GrantCommand.self, GrantsCommand.self, RevokeCommand.self, CentralCommand.self,
-                      StatusCommand.self, DoctorCommand.self])
+                      StatusCommand.self, DoctorCommand.self, RelayCommand.self])
 }

@@ -40,7 +40,16 @@ import TestSupport
         }
         #expect(sql.contains("PRIMARY KEY (host, seq)"))
         #expect(!sql.contains("GRANT UPDATE") && !sql.contains("GRANT DELETE") && !sql.contains("GRANT ALL"))
-        #expect(CentralSchema.currentVersion == 2)
+        #expect(CentralSchema.currentVersion == 3)
+    }
+
+    @Test("migration 3 adds exactly the columns the local store's v6 (relay) added, after migrations 1 and 2")
+    func migrationThreeAddsTheRelayColumns() {
+        let three = CentralSchema.migrations.first { $0.version == 3 }?.statements ?? []
+        #expect(three == ["ALTER TABLE portcullis.connections ADD COLUMN gateway text",
+                        "ALTER TABLE portcullis.requests ADD COLUMN reported_source text"])
+        let earlier = CentralSchema.migrations.filter { $0.version < 3 }.flatMap(\.statements).joined(separator: "\n")
+        #expect(!earlier.contains("gateway text") && !earlier.contains("reported_source"), "migrations 1 and 2 stay as they were shipped")
     }
 
     @Test("roles SQL: one role per host, a shared role with a pattern, reviewers; names quoted, no password printed")

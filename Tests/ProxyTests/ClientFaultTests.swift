@@ -232,7 +232,7 @@ import Testing
         try channel.connect(to: try SocketAddress(ipAddress: "198.18.0.2", port: 6443)).wait()
         let status = Status.tooManyRequests("portcullis: too many open connections from uid 1000", retryAfterSeconds: 1)
         try ProxyPipeline.addHTTPHandlers(to: channel.pipeline.syncOperations, limits: ClientLimits()) { _ in
-            TooManyConnectionsResponder(status: status)
+            RefusalResponder(status: status)
         }
         try channel.writeInbound(channel.allocator.buffer(string: "GET /api HTTP/1.1\r\nHost: x\r\n\r\nGET /api HTTP/1.1\r\n\r\n"))
         var text = ""

@@ -59,6 +59,9 @@ def main():
                  "metrics", "profile", "analysis"):
         p.add_argument("--" + name, required=True)
     p.add_argument("--central")
+    p.add_argument("--relay-sent")
+    p.add_argument("--relay-recorded")
+    p.add_argument("--relay-rss-peak-kib")
     p.add_argument("--extra")
     p.add_argument("--switches")
     p.add_argument("--summary", help="write this run's headline figures and stage means here (JSON)")
@@ -75,6 +78,7 @@ def main():
     med = {c: (statistics.median(r[0] for r in rs), statistics.median(r[1] for r in rs), statistics.median(r[2] for r in rs),
                sum(r[4] for r in rs)) for c, rs in runs.items()}
     d, n, m, g = med["direct"], med["nginx"], med["mitmproxy"], med["portcullis"]
+    r = med.get("relay")
     watch = json.loads(a.watch_result)
     rss_watch_mib = int(a.rss_watches_kib) / 1024
     rss_watch_delta = (int(a.rss_watches_kib) - int(a.rss_before_watches_kib)) / 1024
@@ -92,6 +96,10 @@ def main():
         (f"{watch['watches']} idle watches ≤ 100 MiB RSS", rss_watch_mib <= 100, f"{rss_watch_mib:.1f} MiB"),
         ("zero requests unrecorded at top throughput", recorded >= sent, f"{sent} completed, {recorded} recorded"),
     ]
+    if r is not None and a.relay_sent is not None:
+        relay_sent, relay_recorded = int(a.relay_sent), int(a.relay_recorded or 0)
+        targets.append(("zero requests unrecorded at the relay", relay_recorded >= relay_sent,
+                        f"{relay_sent} completed, {relay_recorded} recorded"))
     out = []
     out.append("# Benchmark results\n")
     out.append(f"- Date: {datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}")
@@ -104,14 +112,22 @@ def main():
     out.append("| configuration | requests/s | p50 | p99 | non-2xx |")
     out.append("|---|---:|---:|---:|---:|")
     labels = {"direct": "direct to the upstream", "nginx": "nginx reverse proxy (C, records nothing)",
-              "mitmproxy": "mitmproxy reverse mode, writing its flow file", "portcullis": "Portcullis: iptables, OIDC, policy, recording"}
-    for c in ("direct", "nginx", "mitmproxy", "portcullis"):
-        r = med[c]
-        out.append(f"| {labels[c]} | {r[0]:,.0f} | {r[1]:.2f} ms | {r[2]:.2f} ms | {r[3]} |")
+              "mitmproxy": "mitmproxy reverse mode, writing its flow file", "portcullis": "Portcullis: iptables, OIDC, policy, recording",
+              "relay": "Portcullis gateway + relay: the relay verifies, decides, impersonates and records again"}
+    for c in ("direct", "nginx", "mitmproxy", "portcullis", "relay"):
+        if c not in med:
+            continue
+        row = med[c]
+        out.append(f"| {labels[c]} | {row[0]:,.0f} | {row[1]:.2f} ms | {row[2]:.2f} ms | {row[3]} |")
     out.append("")
     out.append(f"Portcullis against the others: {g[0] / d[0]:.2f}× direct, {g[0] / n[0]:.2f}× nginx, {g[0] / m[0]:.1f}× mitmproxy "
                f"in requests/s; added p50 latency {added_g:.3f} ms (nginx adds {added_n:.3f} ms).\n")
-    out.append(f"Gateway peak RSS over the whole run: {int(a.rss_peak_kib) / 1024:.1f} MiB.\n")
+    if r is not None:
+        out.append(f"Through the gateway and a relay (one more mTLS hop on pooled keep-alive connections, the token checked "
+                   f"again, a second record): {r[0]:,.0f} requests/s, {r[0] / d[0]:.2f}× direct and {r[0] / g[0]:.2f}× the gateway "
+                   f"alone; p50 {r[1]:.2f} ms, {r[1] - d[1]:.3f} ms over direct and {r[1] - g[1]:.3f} ms over the gateway alone.\n")
+    out.append(f"Gateway peak RSS over the whole run: {int(a.rss_peak_kib) / 1024:.1f} MiB."
+               + (f" Relay peak RSS: {int(a.relay_rss_peak_kib) / 1024:.1f} MiB." if a.relay_rss_peak_kib else "") + "\n")
     out.append("## Watches\n")
     out.append("| watches open through the gateway | gateway RSS | RSS added by the watches | events delivered | events/s |")
     out.append("|---:|---:|---:|---:|---:|")
@@ -124,6 +140,8 @@ def main():
     out.append("## Completeness at top load\n")
     out.append(f"wrk completed {sent} requests through the gateway; the store holds {recorded} records of them "
                "(a request cut off when a run ends is recorded but not counted by wrk).\n")
+    if r is not None and a.relay_sent is not None:
+        out.append(f"Of those, {a.relay_sent} went on through the relay; the relay's store holds {a.relay_recorded} records of them.\n")
     out.append("## The store's group commits during the run\n")
     samples = {}
     with open(a.metrics) as f:

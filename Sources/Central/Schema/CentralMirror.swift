@@ -8,7 +8,7 @@ public enum CentralMirror {
             ("command_line", .text), ("cgroup", .text), ("container_id", .text), ("caller_address", .text), ("interface", .text),
             ("tls_server_name", .text),
         ], indexes: [["id"], ["opened_at"]], later: [
-            ("cgroup_id", .bigint, 2), ("unit", .text, 2), ("container_runtime", .text, 2), ("pod_uid", .text, 2),
+            ("cgroup_id", .bigint, 2), ("unit", .text, 2), ("container_runtime", .text, 2), ("pod_uid", .text, 2), ("gateway", .text, 3),
         ]),
         CentralMirroredTable("connection_ends", [("connection_id", .bigint), ("closed_at", .bigint)], indexes: [["connection_id"]],
                              later: [("reason", .text, 2)]),
@@ -18,7 +18,7 @@ public enum CentralMirror {
             ("name", .text), ("is_resource_request", .bigint), ("intent", .text), ("audit_id", .text), ("user_agent", .text),
             ("username", .text), ("groups", .text), ("extra", .text), ("issuer", .text), ("subject", .text), ("headers", .text),
             ("body", .bytea), ("body_truncated", .bigint), ("decision", .text), ("decision_rule", .text), ("decision_reason", .text),
-        ], indexes: [["id"], ["connection_id"], ["received_at"]], later: [("run_id", .bigint, 2)]),
+        ], indexes: [["id"], ["connection_id"], ["received_at"]], later: [("run_id", .bigint, 2), ("reported_source", .text, 3)]),
         CentralMirroredTable("responses", [
             ("request_id", .bigint), ("started_at", .bigint), ("completed_at", .bigint), ("status_code", .bigint), ("headers", .text),
             ("body", .bytea), ("body_truncated", .bigint), ("bytes", .bigint), ("rejected", .bigint), ("reason", .text),

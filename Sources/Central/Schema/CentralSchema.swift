@@ -24,7 +24,7 @@ public enum CentralSchema {
         public var statements: [String]
     }
 
-    public static var migrations: [Migration] { [version1, version2] }
+    public static var migrations: [Migration] { [version1, version2, version3] }
 
     /// The newest version this build knows.
     public static var currentVersion: Int { migrations.map(\.version).max() ?? 0 }

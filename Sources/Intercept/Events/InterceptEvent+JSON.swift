@@ -23,6 +23,7 @@ extension InterceptEvent {
             }
             Self.writeCaller(r.caller, into: &w)
             w.string("reason", r.reason)
+            w.stringOmitEmpty("gateway", r.peerName)
         case .tamper(let t):
             w.string("event", "tamper")
             w.string("time", t.time.rfc3339Micro)

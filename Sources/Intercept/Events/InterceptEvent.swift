@@ -33,9 +33,11 @@ public struct RefusedConnection: Sendable, Hashable {
     public var originalPort: UInt16?
     public var caller: Caller
     public var reason: String
+    /// The name the client's certificate gives, when it gave one (a gateway refused by a relay).
+    public var peerName: String?
 
     public init(time: KubeTime, peer: IPAddress, peerPort: UInt16, originalDestination: IPAddress?, originalPort: UInt16?,
-                caller: Caller, reason: String) {
+                caller: Caller, reason: String, peerName: String? = nil) {
         self.time = time
         self.peer = peer
         self.peerPort = peerPort
@@ -43,6 +45,7 @@ public struct RefusedConnection: Sendable, Hashable {
         self.originalPort = originalPort
         self.caller = caller
         self.reason = reason
+        self.peerName = peerName
     }
 }
 

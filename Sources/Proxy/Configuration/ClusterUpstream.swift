@@ -2,8 +2,9 @@ import Foundation
 import Intercept
 import NIOSSL
 
-/// One cluster as the proxy sees it: its endpoints (the original destinations that map to it), the
-/// names its certificates carry, and how the gateway itself authenticates upstream.
+/// One cluster as the proxy sees it: its endpoints (the original destinations that map to it on a
+/// gateway; the API servers a relay connects to), the names its certificates carry, and how the
+/// proxy itself authenticates upstream.
 public struct ClusterUpstream: Sendable {
     public var name: String
     /// The resolved API endpoints of the cluster.
@@ -11,17 +12,24 @@ public struct ClusterUpstream: Sendable {
     /// DNS names (or IPs) the agents' kubeconfigs use for this cluster: put in the minted
     /// certificates, and the first one is sent as SNI and checked upstream.
     public var serverNames: [String]
-    /// The CA certificates the upstream API server's certificate must chain to.
+    /// The CA certificates the upstream's certificate must chain to: the API server's, or the
+    /// relay's when ``relay`` is set.
     public var trustRoots: [NIOSSLCertificate]
+    /// How the gateway authenticates upstream: to the API server, or (with ``relay``) its client
+    /// certificate from the relay's CA.
     public var credential: UpstreamCredential
+    /// Set when the cluster is reached through a relay: requests go there with the agent's token
+    /// unchanged, and the relay verifies, decides, impersonates and records them again.
+    public var relay: RelayRoute?
 
     public init(name: String, endpoints: [SocketEndpoint], serverNames: [String], trustRoots: [NIOSSLCertificate],
-                credential: UpstreamCredential) {
+                credential: UpstreamCredential, relay: RelayRoute? = nil) {
         self.name = name
         self.endpoints = endpoints
         self.serverNames = serverNames
         self.trustRoots = trustRoots
         self.credential = credential
+        self.relay = relay
     }
 }
 

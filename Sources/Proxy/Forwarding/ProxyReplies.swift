@@ -12,7 +12,20 @@ enum ProxyReplies {
 
     static let clientImpersonation = Status.forbidden(
         GroupResource(resource: "users"), name: "",
-        "portcullis: Impersonate-* headers are not allowed: the gateway impersonates the verified user itself")
+        "portcullis: Impersonate-* and X-Remote-* headers are not allowed: the gateway impersonates the verified user itself")
+
+    /// A relay's refusal of a gateway's malformed request.
+    static func badRelayRequest(_ problem: String) -> Status {
+        Status.badRequest("portcullis relay: \(problem)")
+    }
+
+    static func relayUnreachable(_ relay: RelayRoute, _ error: any Error) -> Status {
+        Status.serviceUnavailable("portcullis: cannot reach \(relay.description) for cluster \(relay.cluster): \(error)")
+    }
+
+    static func relayFailed(_ relay: RelayRoute, _ error: any Error) -> Status {
+        Status.badGateway("portcullis: \(relay.description) failed for cluster \(relay.cluster): \(error)")
+    }
 
     static func unrecorded(_ error: any Error) -> Status {
         Status.serviceUnavailable("portcullis: the request could not be recorded, so it was not forwarded: \(error)")

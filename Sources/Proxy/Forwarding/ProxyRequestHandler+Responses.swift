@@ -1,3 +1,4 @@
+import Kube
 import NIOCore
 import NIOHTTP1
 
@@ -6,8 +7,12 @@ import NIOHTTP1
 /// upgraded connection into a recorded byte relay.
 extension ProxyRequestHandler: UpstreamResponseDelegate {
     func upstreamResponseHead(_ head: HTTPResponseHead) {
-        guard case .forwarding(let exchange, let upstream) = state, let context else { return }
+        guard case .forwarding(var exchange, let upstream) = state, let context else { return }
         if let sent = exchange.sentAt { services.stages.record(.upstreamFirstByte, since: sent) }
+        exchange.responseStarted = true
+        exchange.upstreamCloses = !head.isKeepAlive
+        exchange.retry = nil
+        state = .forwarding(exchange, upstream)
         var headers = HTTPHeaders()
         for (name, value) in head.headers where !UpstreamRequestBuilder.hopByHop.contains(name.lowercased()) {
             headers.add(name: name, value: value)
@@ -89,7 +94,11 @@ extension ProxyRequestHandler: UpstreamResponseDelegate {
         let recorded = deliveryFuture(exchange, response: services.recorder.record(
             .responseCompleted(exchange.id, time: ProxyClock.now(), bytes: exchange.responseBytes), on: context.eventLoop))
         upstream.finishedRequest()
-        services.pools.pool(for: context.eventLoop).give(upstream)
+        if exchange.upstreamCloses {
+            upstream.close()
+        } else {
+            services.pools.pool(for: context.eventLoop).give(upstream)
+        }
         guard exchange.held != nil else { return finishResponse(exchange, context: context) }
         state = .committing(exchange)
         let bound = NIOLoopBound(self, eventLoop: eventLoop)
@@ -119,10 +128,24 @@ extension ProxyRequestHandler: UpstreamResponseDelegate {
     func upstreamFailed(_ error: any Error) {
         guard let context else { return }
         switch state {
+        case .forwarding(var exchange, _) where !exchange.responseStarted && exchange.retry != nil:
+            // A pooled connection that was closed while idle: once more, on a fresh one.
+            guard let retry = exchange.retry else { return }
+            exchange.retry = nil
+            exchange.sentAt = nil
+            state = .preparing(exchange)
+            services.logger.debug("a pooled upstream connection was closed; sending the request again on a new one",
+                                  metadata: ["request": "\(exchange.id)", "error": "\(error)"])
+            connectUpstream(exchange, identity: retry.identity, body: retry.body, fresh: true)
         case .forwarding(let exchange, _) where exchange.responseBytes == 0 || exchange.held != nil:
-            let status = ProxyReplies.upstreamFailed(connection.destination.description, error)
+            let status: Status, reason: String
+            if let relay = connection.cluster.relay {
+                (status, reason) = (ProxyReplies.relayFailed(relay, error), "relay failed: \(relay.address): \(error)")
+            } else {
+                (status, reason) = (ProxyReplies.upstreamFailed(connection.destination.description, error), "upstream failed: \(error)")
+            }
             _ = services.recorder.record(.requestRejected(exchange.id, time: ProxyClock.now(), status: status,
-                                                          reason: "upstream failed: \(error)"), on: context.eventLoop)
+                                                          reason: reason), on: context.eventLoop)
             state = .preparing(exchange)
             writeStatus(status, exchange: exchange)
         case .forwarding:

@@ -6,7 +6,8 @@ import NIOHTTP1
 /// Serves one admitted agent connection, one request at a time: attributes and authenticates each
 /// request, decides it by policy (holding it for a reviewer when a rule says so), records it (and
 /// waits until it is recorded), forwards it with the gateway's
-/// credential and the verified identity, and answers with the response: an ordinary one once its
+/// credential and the verified identity (or, for a cluster behind a relay, to the relay with the
+/// agent's token unchanged), and answers with the response: an ordinary one once its
 /// record is committed (``HeldResponse``), a long-running one as it arrives, with back-pressure.
 /// An upgrade (WebSocket or SPDY) turns the connection into a recorded byte relay.
 final class ProxyRequestHandler: ChannelInboundHandler, RemovableChannelHandler {
@@ -53,6 +54,24 @@ final class ProxyRequestHandler: ChannelInboundHandler, RemovableChannelHandler 
         var heldForRequestRecord = false
         /// The fingerprint of the request's token (``TokenFingerprint``), once it was found.
         var tokenFingerprint: String?
+        /// On a relay: the agent's source as the gateway reported it (``ReportedSource``).
+        var reportedSource: String?
+        /// The upstream's response head arrived.
+        var responseStarted = false
+        /// The upstream said `Connection: close` (a relay refusing a gateway does): its connection
+        /// is not pooled afterwards.
+        var upstreamCloses = false
+        /// Set while a GET or HEAD waits on a pooled keep-alive connection: if that connection turns
+        /// out closed before any answer (the upstream closed it while it was idle; a relay closes a
+        /// revoked gateway's), the request goes again, once, on a fresh connection, as Go's
+        /// `net/http` retries an idempotent request on a reused connection.
+        var retry: UpstreamRetry?
+    }
+
+    /// What sending a request again takes.
+    struct UpstreamRetry {
+        var identity: VerifiedIdentity
+        var body: ByteBuffer
     }
 
     let services: ProxyServices
@@ -69,6 +88,8 @@ final class ProxyRequestHandler: ChannelInboundHandler, RemovableChannelHandler 
     var tlsEstablished = false
     /// Why the connection ended before its TLS handshake completed.
     var handshakeFailure: String?
+    /// The agent's source as this connection reports it to a relay, made at the first request.
+    lazy var reportedSource = ReportedSource.Template(connection: connection)
 
     init(services: ProxyServices, connection: ConnectionContext, eventLoop: any EventLoop, headProgress: RequestHeadProgress) {
         self.services = services
@@ -110,7 +131,14 @@ final class ProxyRequestHandler: ChannelInboundHandler, RemovableChannelHandler 
 
     func handle(head: HTTPRequestHead, body: ByteBuffer, context: ChannelHandlerContext) {
         earlyRecord = nil
-        var exchange = Exchange(id: services.ids.request(), head: head, keepAlive: head.isKeepAlive)
+        var relayProblem: ReportedSource.Problem?, reported: String?
+        if connection.gateway != nil {
+            switch ReportedSource.decode(head.headers) {
+            case .success(let value): reported = value
+            case .failure(let problem): relayProblem = problem
+            }
+        }
+        var exchange = Exchange(id: services.ids.request(), head: head, keepAlive: head.isKeepAlive, reportedSource: reported)
         state = .preparing(exchange)
         let target = RequestTarget(head.uri)
         let info: RequestInfo
@@ -120,6 +148,10 @@ final class ProxyRequestHandler: ChannelInboundHandler, RemovableChannelHandler 
             return reject(exchange, record(exchange, info: error.partial, target: target, identity: nil, body: body),
                           status: Status.internalError("failed to create RequestInfo: \(error.message)"), reason: error.message)
         }
+        if let relayProblem {
+            return reject(exchange, record(exchange, info: info, target: target, identity: nil, body: body),
+                          status: ProxyReplies.badRelayRequest(relayProblem.description), reason: relayProblem.description)
+        }
         let tokenHeader = services.configuration.tokenHeader
         guard let token = UpstreamRequestBuilder.token(in: head.headers, header: tokenHeader) else {
             let (status, reason) = ProxyReplies.missingToken(header: tokenHeader)
@@ -128,9 +160,10 @@ final class ProxyRequestHandler: ChannelInboundHandler, RemovableChannelHandler 
         exchange.tokenFingerprint = TokenFingerprint.of(token)
         let authenticating = exchange
         state = .preparing(authenticating)
-        if head.headers.contains(where: { UpstreamRequestBuilder.isImpersonation($0.name) }) {
+        if let forged = head.headers.first(where: { UpstreamRequestBuilder.isIdentityHeader($0.name) }) {
             return reject(authenticating, record(authenticating, info: info, target: target, identity: nil, body: body),
-                          status: ProxyReplies.clientImpersonation, reason: "the client sent Impersonate-* headers")
+                          status: ProxyReplies.clientImpersonation,
+                          reason: "the client sent Impersonate-* or X-Remote-* headers (\(forged.name))")
         }
         let loop = context.eventLoop
         let bound = NIOLoopBound(self, eventLoop: loop)
@@ -175,6 +208,7 @@ final class ProxyRequestHandler: ChannelInboundHandler, RemovableChannelHandler 
             body: bytes, bodyTruncated: body.readableBytes > limit)
         record.decision = decision
         record.tokenFingerprint = exchange.tokenFingerprint
+        record.reportedSource = exchange.reportedSource
         return services.recorder.record(.requestReceived(record), on: eventLoop)
     }
 
@@ -288,18 +322,28 @@ final class ProxyRequestHandler: ChannelInboundHandler, RemovableChannelHandler 
         connectUpstream(exchange, identity: identity, body: body)
     }
 
-    func connectUpstream(_ exchange: Exchange, identity: VerifiedIdentity, body: ByteBuffer) {
+    func connectUpstream(_ exchange: Exchange, identity: VerifiedIdentity, body: ByteBuffer, fresh: Bool = false) {
         guard case .preparing(let current) = state, current.id == exchange.id else { return }
         let checkout = NIODeadline.now()
         let cluster = connection.cluster
-        let key = UpstreamPoolKey(cluster: cluster.name, destination: connection.destination)
-        let upstreamHead = UpstreamRequestBuilder.head(from: exchange.head, tokenHeader: services.configuration.tokenHeader,
+        let key: UpstreamPoolKey, upstreamHead: HTTPRequestHead
+        if let relay = cluster.relay {
+            key = UpstreamPoolKey(cluster: cluster.name, destination: relay.endpoint)
+            upstreamHead = UpstreamRequestBuilder.relayHead(from: exchange.head,
+                                                            source: reportedSource.value(request: exchange.id),
+                                                            auditID: auditID(exchange), bodyLength: body.readableBytes)
+        } else {
+            key = UpstreamPoolKey(cluster: cluster.name, destination: connection.destination)
+            upstreamHead = UpstreamRequestBuilder.head(from: exchange.head, tokenHeader: services.configuration.tokenHeader,
                                                        identity: identity, credential: cluster.credential,
                                                        auditID: auditID(exchange), bodyLength: body.readableBytes)
+        }
         let isUpgrade = exchange.head.headers.contains(name: "upgrade")
         let pool = services.pools.pool(for: eventLoop)
-        if !isUpgrade, let idle = pool.take(key) {
-            return send(exchange, upstreamHead, body, over: idle, checkout: checkout)
+        if !isUpgrade, !fresh, let idle = pool.take(key) {
+            var reusing = exchange
+            if ["GET", "HEAD"].contains(exchange.head.method.rawValue) { reusing.retry = UpstreamRetry(identity: identity, body: body) }
+            return send(reusing, upstreamHead, body, over: idle, checkout: checkout)
         }
         let bound = NIOLoopBound(self, eventLoop: eventLoop)
         UpstreamConnector.connect(key, cluster: cluster, services: services, on: eventLoop).whenComplete { result in
@@ -309,9 +353,15 @@ final class ProxyRequestHandler: ChannelInboundHandler, RemovableChannelHandler 
                 upstream.handler.onClose = { [weak pool] in pool?.forget(upstream) }
                 handler.send(exchange, upstreamHead, body, over: upstream, checkout: checkout)
             case .failure(let error):
-                let status = ProxyReplies.upstreamUnreachable(handler.connection.destination.description, error)
+                let status: Status, reason: String
+                if let relay = cluster.relay {
+                    (status, reason) = (ProxyReplies.relayUnreachable(relay, error), "relay unreachable: \(relay.address): \(error)")
+                } else {
+                    (status, reason) = (ProxyReplies.upstreamUnreachable(handler.connection.destination.description, error),
+                                        "upstream unreachable: \(error)")
+                }
                 _ = handler.services.recorder.record(.requestRejected(exchange.id, time: ProxyClock.now(), status: status,
-                                                                      reason: "upstream unreachable: \(error)"), on: handler.eventLoop)
+                                                                      reason: reason), on: handler.eventLoop)
                 handler.writeStatus(status, exchange: exchange)
             }
         }

@@ -43,7 +43,7 @@ final class UpstreamResponseHandler: ChannelInboundHandler, RemovableChannelHand
     }
 }
 
-/// The API server closed the connection before the response ended.
+/// The upstream (the API server, or a relay) closed the connection before the response ended.
 struct UpstreamClosed: Error, CustomStringConvertible {
-    var description: String { "the API server closed the connection" }
+    var description: String { "the connection closed before the response was complete" }
 }

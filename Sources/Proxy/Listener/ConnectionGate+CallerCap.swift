@@ -25,7 +25,7 @@ extension ConnectionGate {
             originalPort: destination.port, caller: caller, reason: tooMany + "; answered 429")), on: context.eventLoop)
         services.logger.warning("refused a connection over its caller's cap", metadata: ["caller": "\(key)", "open": "\(open)"])
         do {
-            try installHTTP(context: context, destination: destination, cluster: cluster) { _ in TooManyConnectionsResponder(status: status) }
+            try installHTTP(context: context, destination: destination, cluster: cluster) { _ in RefusalResponder(status: status) }
         } catch {
             services.logger.error("cannot serve TLS for \(destination): \(error)")
             context.close(promise: nil)

@@ -4,7 +4,7 @@ import NIOHTTP1
 /// The HTTP handlers of an agent connection, after TLS, in order:
 /// ``RequestBytesProbe`` → the HTTP decoder (request head limited to ``ClientLimits/maxHeaderBytes``)
 /// → the response encoder → ``RequestTimeouts`` → `last` (the ``ProxyRequestHandler``, or the
-/// ``TooManyConnectionsResponder`` of a connection over its caller's cap).
+/// ``RefusalResponder`` of a connection over its caller's cap).
 enum ProxyPipeline {
     /// `last` is made with the connection's ``RequestHeadProgress``, which the probe and the timeouts share.
     static func addHTTPHandlers(to pipeline: ChannelPipeline.SynchronousOperations, limits: ClientLimits,

@@ -17,6 +17,7 @@ extension ProxyEvent {
             if let uid = c.caller.uid { w.int("uid", Int64(uid)) }
             if let pid = c.caller.process?.pid { w.int("pid", Int64(pid)) }
             w.stringOmitEmpty("interface", c.caller.interface)
+            w.stringOmitEmpty("gateway", c.gateway)
         case .connectionRefused(let r):
             return InterceptEvent.refusedConnection(r).jsonBytes()
         case .connectionClosed(let id, let time):
@@ -46,6 +47,7 @@ extension ProxyEvent {
                 w.string("decision", decision.effect.rawValue)
                 w.string("decisionRule", decision.recordedSource)
             }
+            if let reported = r.reportedSource { w.raw("reportedSource", Array(reported.utf8)) }
         case .requestRejected(let id, let time, let status, let reason):
             w.string("event", "request_rejected")
             w.string("time", time.rfc3339Micro)

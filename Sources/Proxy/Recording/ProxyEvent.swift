@@ -24,6 +24,8 @@ public struct ConnectionOpened: Sendable, Hashable {
     public var originalDestination: String
     public var cluster: String
     public var caller: Caller
+    /// On a relay: the gateway the connection comes from, by its certificate's name.
+    public var gateway: String? = nil
 }
 
 /// A request, recorded before it is forwarded (or refused).
@@ -48,6 +50,9 @@ public struct RequestRecord: Sendable, Hashable {
     public var decision: PolicyDecision? = nil
     /// The token's fingerprint (``TokenFingerprint``), when the request carried one: never the token.
     public var tokenFingerprint: String? = nil
+    /// On a relay: the agent's source as the gateway reported it (``ReportedSource``), a JSON
+    /// object kept as sent. Nothing was decided by it.
+    public var reportedSource: String? = nil
 
     public static func == (a: RequestRecord, b: RequestRecord) -> Bool { a.id == b.id }
     public func hash(into hasher: inout Hasher) { hasher.combine(id) }

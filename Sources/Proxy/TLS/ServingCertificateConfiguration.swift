@@ -1,4 +1,5 @@
 import Foundation
+import NIOSSL
 
 /// How long serving certificates live and when the store replaces them.
 public struct ServingCertificateConfiguration: Sendable, Equatable {
@@ -15,14 +16,24 @@ public struct ServingCertificateConfiguration: Sendable, Equatable {
     /// The most leaves kept for host names clients asked for (SNI) that the configuration does not
     /// list; beyond it, the oldest are dropped. Default: 256.
     public var maximumRequestedNames: Int
+    /// When not empty, every client must present a certificate that chains to one of these (the
+    /// relay's CA: its gateways' certificates); the handshake fails otherwise. Empty (the gateway's
+    /// listener): no client certificate is asked for.
+    public var clientCertificateRoots: [NIOSSLCertificate]
+    /// The ALPN protocols the server accepts, in order of preference. The gateway offers
+    /// `http/1.1`; the relay one per cluster (``RelayProtocol``).
+    public var applicationProtocols: [String]
 
     public init(lifetime: TimeInterval = 3 * 86_400, renewalFraction: Double = 1.0 / 3.0,
-                backdating: TimeInterval = 300, maximumCachedContexts: Int = 256, maximumRequestedNames: Int = 256) {
+                backdating: TimeInterval = 300, maximumCachedContexts: Int = 256, maximumRequestedNames: Int = 256,
+                clientCertificateRoots: [NIOSSLCertificate] = [], applicationProtocols: [String] = ["http/1.1"]) {
         self.lifetime = lifetime
         self.renewalFraction = renewalFraction
         self.backdating = backdating
         self.maximumCachedContexts = maximumCachedContexts
         self.maximumRequestedNames = maximumRequestedNames
+        self.clientCertificateRoots = clientCertificateRoots
+        self.applicationProtocols = applicationProtocols
     }
 
     /// Throws when a value makes no sense: a lifetime of a minute or less, a renewal fraction outside

@@ -100,8 +100,15 @@ struct ServingCertificateMinter: Sendable {
                 certificateChain: minted.servedChain.map { .certificate($0) },
                 privateKey: .privateKey(minted.key))
             configuration.minimumTLSVersion = .tlsv12
-            configuration.applicationProtocols = ["http/1.1"]
+            configuration.applicationProtocols = self.configuration.applicationProtocols
             configuration.sslContextCallback = serverNameCallback
+            if !self.configuration.clientCertificateRoots.isEmpty {
+                // Mutual TLS (the relay): the client's chain must reach one of these roots; its
+                // name is the relay's business, not the TLS layer's.
+                configuration.certificateVerification = .noHostnameVerification
+                configuration.trustRoots = .certificates(self.configuration.clientCertificateRoots)
+                configuration.sendCANameList = true
+            }
             return try NIOSSLContext(configuration: configuration)
         } catch {
             throw TLSCertificateError(.minting, "cannot create the TLS context for \(destination): \(error)")

@@ -38,7 +38,7 @@ public struct StoreTable: Sendable, Hashable, CustomStringConvertible {
     public static let connections = StoreTable("connections", time: "opened_at", record: "id", [
         "id", "opened_at", "peer", "original_destination", "cluster", "outcome", "reason", "uid", "gid", "pid",
         "executable", "command_line", "cgroup", "container_id", "caller_address", "interface", "tls_server_name",
-    ], later: ["cgroup_id", "unit", "container_runtime", "pod_uid"])
+    ], later: ["cgroup_id", "unit", "container_runtime", "pod_uid", "gateway"])
     public static let connectionEnds = StoreTable("connection_ends", time: "closed_at", record: "connection_id", [
         "connection_id", "closed_at",
     ], later: ["reason"])
@@ -47,7 +47,7 @@ public struct StoreTable: Sendable, Hashable, CustomStringConvertible {
         "subresource", "namespace", "name", "is_resource_request", "intent", "audit_id", "user_agent", "username",
         "groups", "extra", "issuer", "subject", "headers", "body", "body_truncated", "decision", "decision_rule",
         "decision_reason",
-    ], later: ["run_id"])
+    ], later: ["run_id", "reported_source"])
     public static let responses = StoreTable("responses", time: "completed_at", record: "request_id", [
         "request_id", "started_at", "completed_at", "status_code", "headers", "body", "body_truncated", "bytes",
         "rejected", "reason",

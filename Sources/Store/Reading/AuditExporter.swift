@@ -122,6 +122,8 @@ public struct AuditExporter: Sendable {
             if let name = caller.programName { a["portcullis.io/caller-program"] = name }
         }
         if let host { a["portcullis.io/host"] = host }
+        if let gateway = r.gateway { a["portcullis.io/gateway"] = gateway }
+        if let reported = r.reportedSource { a["portcullis.io/reported-source"] = reported }
         if let decision = r.decision { a["portcullis.io/decision"] = decision }
         if let rule = r.decisionRule { a["portcullis.io/decision-rule"] = rule }
         if let reason = r.decisionReason { a["portcullis.io/decision-reason"] = reason }

@@ -17,10 +17,12 @@ public struct CallerRecord: Sendable, Hashable {
     /// `docker`, `containerd`, `cri-o`, `podman`, `cri`, `cni`.
     public var containerRuntime: String?
     public var podUID: String?
+    /// On a relay's record: the gateway the connection came from (its client certificate's name).
+    public var gateway: String?
 
     public init(uid: Int64? = nil, gid: Int64? = nil, pid: Int64? = nil, executable: String? = nil, commandLine: [String]? = nil,
                 cgroup: String? = nil, containerID: String? = nil, cgroupID: Int64? = nil, unit: String? = nil,
-                containerRuntime: String? = nil, podUID: String? = nil) {
+                containerRuntime: String? = nil, podUID: String? = nil, gateway: String? = nil) {
         self.uid = uid
         self.gid = gid
         self.pid = pid
@@ -32,6 +34,7 @@ public struct CallerRecord: Sendable, Hashable {
         self.unit = unit
         self.containerRuntime = containerRuntime
         self.podUID = podUID
+        self.gateway = gateway
     }
 
     /// The executable's file name, `kubectl` for `/usr/local/bin/kubectl`.
@@ -50,10 +53,11 @@ public struct CallerRecord: Sendable, Hashable {
     public var placeText: String? { containerText ?? unit }
 
     /// `docker:4f3a2b1c9d8e uid 1000 kubectl[4242]`, `actions-runner.service uid 1000`, `uid 1000`,
-    /// or `-` when nothing is known.
+    /// `gateway runner-01` (on a relay), or `-` when nothing is known.
     public var shortText: String {
         var parts: [String] = []
         if let place = placeText { parts.append(place) }
+        if let gateway { parts.append("gateway \(gateway)") }
         if let uid { parts.append("uid \(uid)") }
         if let name = programName {
             parts.append(pid.map { "\(name)[\($0)]" } ?? name)
@@ -66,6 +70,7 @@ public struct CallerRecord: Sendable, Hashable {
     /// `uid 1000, gid 1000, pid 4242, /usr/bin/kubectl: kubectl get pods`.
     public var longText: String {
         var parts: [String] = []
+        if let gateway { parts.append("gateway \(gateway) (by its client certificate)") }
         if let uid { parts.append("uid \(uid)") }
         if let gid { parts.append("gid \(gid)") }
         if let pid { parts.append("pid \(pid)") }

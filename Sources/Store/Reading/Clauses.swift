@@ -26,6 +26,7 @@ struct Clauses {
     mutating func connectionFields(_ filter: SessionFilter) {
         if !filter.clusters.isEmpty { add("c.cluster IN \(Self.placeholders(filter.clusters.count))", filter.clusters) }
         callerFields(filter, table: "c")
+        if !filter.gateways.isEmpty { add("c.gateway IN \(Self.placeholders(filter.gateways.count))", filter.gateways) }
         if !filter.claims.isEmpty {
             var runs = Clauses()
             runs.claims(filter, table: "u")

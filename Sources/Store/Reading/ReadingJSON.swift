@@ -18,6 +18,7 @@ public enum ReadingJSON {
         w.stringOmitEmpty("containerRuntime", c.containerRuntime)
         w.stringOmitEmpty("containerID", c.containerID)
         w.stringOmitEmpty("podUID", c.podUID)
+        w.stringOmitEmpty("gateway", c.gateway)
         return w.finish()
     }
 
@@ -88,6 +89,8 @@ public enum ReadingJSON {
         }
         w.string("auditID", r.auditID)
         w.stringOmitEmpty("userAgent", r.userAgent)
+        w.stringOmitEmpty("gateway", r.gateway)
+        if let reported = r.reportedSource, let value = try? JSONParser.parse(reported) { w.value("reportedSource", value) }
         if let identity = r.identity {
             w.object("user") { u in
                 u.string("username", identity.username)

@@ -54,6 +54,10 @@ public struct RecordedRequest: Sendable, Hashable {
     /// headers; loaded for runs' timelines.
     public var kubectlSession: String?
     public var kubectlCommand: String?
+    /// On a relay's record: the gateway the request came through, and the agent's source as that
+    /// gateway reported it (a JSON object, kept as sent; never verified).
+    public var gateway: String?
+    public var reportedSource: String?
 
     public init(seq: Int64, id: Int64, connectionID: Int64, receivedAt: Int64, method: String, uri: String, verb: String,
                 apiGroup: String = "", apiVersion: String = "", resource: String = "", subresource: String = "",

@@ -7,7 +7,7 @@ enum RowDecoding {
     static let connectionColumns = """
         c.seq, c.id, c.opened_at, e.closed_at, c.peer, c.original_destination, c.cluster, c.outcome, c.reason, \
         c.uid, c.gid, c.pid, c.executable, c.command_line, c.cgroup, c.container_id, c.caller_address, c.interface, \
-        c.tls_server_name, c.cgroup_id, c.unit, c.container_runtime, c.pod_uid, e.reason AS end_reason
+        c.tls_server_name, c.cgroup_id, c.unit, c.container_runtime, c.pod_uid, e.reason AS end_reason, c.gateway
         """
 
     static let connectionFrom = "connections c LEFT JOIN connection_ends e ON e.connection_id = c.id"
@@ -24,7 +24,7 @@ enum RowDecoding {
         return CallerRecord(uid: row["uid"], gid: row["gid"], pid: row["pid"], executable: row["executable"],
                             commandLine: strings(row["command_line"]), cgroup: optional("cgroup"), containerID: row["container_id"],
                             cgroupID: optional("cgroup_id"), unit: optional("unit"), containerRuntime: optional("container_runtime"),
-                            podUID: optional("pod_uid"))
+                            podUID: optional("pod_uid"), gateway: optional("gateway"))
     }
 
     static let runColumns = """
@@ -71,6 +71,7 @@ enum RowDecoding {
             c.cgroup AS caller_cgroup, c.cgroup_id AS caller_cgroup_id, c.unit AS caller_unit, \
             c.container_runtime AS caller_container_runtime, c.container_id AS caller_container_id, c.pod_uid AS caller_pod_uid, \
             u.claims AS run_claims, u.token_fingerprint AS run_token_fingerprint, \
+            c.gateway, r.reported_source, \
             v.request_id AS review_request_id, v.at AS reviewed_at, v.outcome AS review_outcome, v.decision AS review_decision, \
             v.reviewer_uid, v.reviewer AS reviewer_role, v.reason AS review_reason
             """
@@ -118,6 +119,8 @@ enum RowDecoding {
         if row.hasColumn("object_name") { request.objectName = row["object_name"] }
         if row.hasColumn("kubectl_session") { request.kubectlSession = row["kubectl_session"] }
         if row.hasColumn("kubectl_command") { request.kubectlCommand = row["kubectl_command"] }
+        request.gateway = row["gateway"]
+        request.reportedSource = row["reported_source"]
         return request
     }
 

@@ -6,7 +6,7 @@
 ///   the time range or one of its requests was received in it.
 /// - A refused connection matches only without request fields, when the outcomes are empty or hold
 ///   `rejected` or `refused`, and when it opened in the time range.
-/// - A guard event matches only without request fields and cluster, when the outcomes are empty or
+/// - A guard event matches only without request fields, cluster and gateway, when the outcomes are empty or
 ///   hold `bypass`, and when it happened in the time range.
 /// - Caller fields (uids, containers, units) hold for a run's, a connection's or a guard event's
 ///   caller; claims only for runs (and the connections that carried a run's requests).
@@ -36,6 +36,8 @@ public struct SessionFilter: Sendable, Hashable {
     public var units: [String]
     /// Run claims; each must hold.
     public var claims: [Claim]
+    /// On a relay's record: connections from these gateways (their certificates' names).
+    public var gateways: [String] = []
     /// Microseconds since the epoch, inclusive.
     public var since: Int64?
     /// Microseconds since the epoch, inclusive.
@@ -81,7 +83,7 @@ public struct SessionFilter: Sendable, Hashable {
 
     func includesGuardEvents() -> Bool {
         guard usernames.isEmpty, groups.isEmpty, verbs.isEmpty, resources.isEmpty, namespaces.isEmpty, clusters.isEmpty, units.isEmpty,
-              claims.isEmpty else {
+              claims.isEmpty, gateways.isEmpty else {
             return false
         }
         return outcomes.isEmpty || outcomes.contains(.bypass)

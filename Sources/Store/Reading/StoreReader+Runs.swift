@@ -42,8 +42,12 @@ extension StoreReader {
             request.add("EXISTS (SELECT 1 FROM connections rc WHERE rc.id = r.connection_id AND rc.cluster IN \(Clauses.placeholders(filter.clusters.count)))",
                         filter.clusters)
         }
+        if !filter.gateways.isEmpty {
+            request.add("EXISTS (SELECT 1 FROM connections rg WHERE rg.id = r.connection_id AND rg.gateway IN \(Clauses.placeholders(filter.gateways.count)))",
+                        filter.gateways)
+        }
         request.timeRange("r.received_at", filter)
-        if filter.hasRequestFields || !filter.clusters.isEmpty || filter.since != nil || filter.until != nil {
+        if filter.hasRequestFields || !filter.clusters.isEmpty || !filter.gateways.isEmpty || filter.since != nil || filter.until != nil {
             where_.add("EXISTS (SELECT 1 FROM \(RequestOutcome.requestJoins) WHERE \(request.text))", request.arguments)
         }
         var sql = "SELECT \(RowDecoding.runColumns) FROM runs u WHERE \(where_.text) ORDER BY u.started_at DESC, u.seq DESC"

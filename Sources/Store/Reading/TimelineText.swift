@@ -99,6 +99,9 @@ public enum TimelineText {
             lines.append("no response recorded")
         }
         if r.decisionRule != nil || r.decisionReason != nil, let text = decisionText(r) { lines.append("decision: \(text)") }
+        if let reported = r.reportedSource {
+            lines.append("agent as \(r.gateway.map { "gateway \($0)" } ?? "the gateway") reported it: \(ReportedSourceText.summary(reported))")
+        }
         if let stream = r.stream { lines.append(streamText(stream)) }
         if bodies {
             lines += headerLines("request headers", r.headers)

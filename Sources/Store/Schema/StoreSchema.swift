@@ -229,6 +229,7 @@ public enum StoreSchema {
                 """)
         }
         registerAttributionAndRuns(&migrator)
+        registerRelayMigration(&migrator)
         return migrator
     }
 }

@@ -8,6 +8,7 @@ enum RecordRows {
         var row = StoreRow(.connections, [
             "id": .integer(id), "opened_at": .integer(event.time.microseconds), "peer": .text(event.peer),
             "original_destination": .text(event.originalDestination), "cluster": .text(event.cluster), "outcome": .text("allowed"),
+            "gateway": StoreValue(event.gateway),
         ])
         fill(&row, caller: event.caller)
         return row
@@ -21,6 +22,7 @@ enum RecordRows {
         var row = StoreRow(.connections, [
             "id": .integer(id), "opened_at": .integer(event.time.microseconds), "peer": .text(event.peer.withPort(event.peerPort)),
             "original_destination": destination, "outcome": .text("refused"), "reason": .text(event.reason),
+            "gateway": StoreValue(event.peerName),
         ])
         fill(&row, caller: event.caller)
         return row
@@ -59,7 +61,7 @@ enum RecordRows {
             "namespace": .text(info.namespace), "name": .text(info.name), "is_resource_request": StoreValue(info.isResourceRequest),
             "intent": .text(record.intent), "audit_id": .text(record.auditID), "user_agent": .text(record.userAgent),
             "headers": .text(jsonPairs(headers)), "body": body.isEmpty ? .null : .blob(body),
-            "body_truncated": StoreValue(bodyTruncated),
+            "body_truncated": StoreValue(bodyTruncated), "reported_source": StoreValue(record.reportedSource),
         ])
         if let identity = record.identity {
             row["username"] = .text(identity.username)

@@ -18,7 +18,7 @@ struct ConfigOption: ParsableArguments {
 
     /// The configuration with its endpoints resolved, and the renderer for it.
     func renderer() throws -> RuleRenderer {
-        let configuration = try load()
+        let configuration = try loadGateway(for: "the rules")
         do {
             let endpoints = try configuration.intercept.resolveEndpoints()
             return RuleRenderer(configuration: configuration.intercept, endpoints: endpoints)

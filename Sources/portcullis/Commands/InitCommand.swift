@@ -22,7 +22,7 @@ struct InitCommand: ParsableCommand {
             Console.error("init needs root: it creates a system user, directories and the CA key")
             throw PortcullisExit.system
         }
-        let configuration = try config.load()
+        let configuration = try config.loadGateway(for: "init")
         let uid = configuration.intercept.gatewayUID
         let gid = try ensureUser(uid: uid, home: configuration.stateDirectory)
         let adminGroup: UInt32?
@@ -35,15 +35,15 @@ struct InitCommand: ParsableCommand {
         let socketDirectory = (configuration.adminSocketPath as NSString).deletingLastPathComponent
         // Admin group members must pass through the state directory to the socket (not list it).
         let passable = adminGroup != nil && socketDirectory.hasPrefix(configuration.stateDirectory + "/")
-        try ensureDirectory(configuration.stateDirectory, mode: passable ? 0o751 : 0o750, uid: uid, gid: gid)
+        try Self.ensureDirectory(configuration.stateDirectory, mode: passable ? 0o751 : 0o750, uid: uid, gid: gid)
         // The admin socket's directory: setgid with the admin group, so the socket gets that group.
-        try ensureDirectory(socketDirectory, mode: adminGroup == nil ? 0o700 : 0o2750, uid: uid, gid: adminGroup ?? gid)
+        try Self.ensureDirectory(socketDirectory, mode: adminGroup == nil ? 0o700 : 0o2750, uid: uid, gid: adminGroup ?? gid)
         // The recording's directory, when it is elsewhere and missing; an existing one is left as it is.
         let storeDirectory = (configuration.storePath as NSString).deletingLastPathComponent
         if !FileManager.default.fileExists(atPath: storeDirectory) {
-            try ensureDirectory(storeDirectory, mode: 0o750, uid: uid, gid: gid)
+            try Self.ensureDirectory(storeDirectory, mode: 0o750, uid: uid, gid: gid)
         }
-        if let tls = configuration.tls { try ensureAuthority(tls, uid: uid, gid: gid) }
+        if let tls = configuration.tls { try Self.ensureAuthority(tls, uid: uid, gid: gid, what: "gateway CA") }
         print("""
             portcullis: the host is ready.
               gateway uid:      \(uid)
@@ -75,7 +75,7 @@ struct InitCommand: ParsableCommand {
         return getpwuid(uid)?.pointee.pw_gid ?? uid
     }
 
-    private func ensureDirectory(_ path: String, mode: mode_t, uid: UInt32, gid: UInt32) throws {
+    static func ensureDirectory(_ path: String, mode: mode_t, uid: UInt32, gid: UInt32) throws {
         do {
             try FileManager.default.createDirectory(atPath: path, withIntermediateDirectories: true)
         } catch {
@@ -88,7 +88,8 @@ struct InitCommand: ParsableCommand {
         }
     }
 
-    private func ensureAuthority(_ tls: TLSSection, uid: UInt32, gid: UInt32) throws {
+    /// Checks (and hands to `uid`) an operator-supplied CA, or generates one; `what` names it in messages.
+    static func ensureAuthority(_ tls: TLSSection, uid: UInt32, gid: UInt32, what: String) throws {
         let exists = FileManager.default.fileExists(atPath: tls.caCertificate) || FileManager.default.fileExists(atPath: tls.caKey)
         do {
             for directory in Set([tls.caCertificate, tls.caKey].map { ($0 as NSString).deletingLastPathComponent }) where !directory.isEmpty {
@@ -105,11 +106,11 @@ struct InitCommand: ParsableCommand {
                     Console.error("cannot give \(tls.caKey) to uid \(uid) with mode 600: \(String(cString: strerror(errno)))")
                     throw PortcullisExit.system
                 }
-                Console.info("using the existing gateway CA \(tls.caCertificate); its key \(tls.caKey) now belongs to uid \(uid) with mode 600")
+                Console.info("using the existing \(what) \(tls.caCertificate); its key \(tls.caKey) now belongs to uid \(uid) with mode 600")
             } else {
                 _ = try GatewayCertificateAuthority.create(certificatePath: tls.caCertificate, keyPath: tls.caKey,
                                                            owner: (uid: uid, gid: gid))
-                Console.info("created the gateway CA at \(tls.caCertificate) (key \(tls.caKey), mode 600, owned by uid \(uid))")
+                Console.info("created the \(what) at \(tls.caCertificate) (key \(tls.caKey), mode 600, owned by uid \(uid))")
             }
         } catch {
             Console.error("\(error)")

@@ -62,6 +62,8 @@ enum ProxyAssembly {
 
     static func cluster(_ section: ClusterSection, endpoints: ResolvedEndpoints, path: String) throws -> ClusterUpstream {
         let field = "clusters.\(section.name)"
+        let mine = endpoints.entries.filter { $0.cluster == section.name }.map { SocketEndpoint($0.address, port: $0.port) }
+        if let relay = section.relay { return try relayCluster(section, relay, endpoints: mine, path: path) }
         guard let caFile = section.caFile else { throw fail(path, field, "caFile is required: the CA the API server's certificate must chain to") }
         let credential: UpstreamCredential
         do {
@@ -73,7 +75,6 @@ enum ProxyAssembly {
                 throw fail(path, field, "tokenFile, or clientCertificate and clientKey, is required: the gateway's own credential")
             }
             let roots = try CredentialFiles.trustRoots(caFile)
-            let mine = endpoints.entries.filter { $0.cluster == section.name }.map { SocketEndpoint($0.address, port: $0.port) }
             return ClusterUpstream(name: section.name, endpoints: mine, serverNames: section.serverNames, trustRoots: roots,
                                    credential: credential)
         } catch let error as CredentialFileError {
@@ -81,7 +82,37 @@ enum ProxyAssembly {
         }
     }
 
-    private static func fail(_ path: String, _ field: String, _ message: String) -> ConfigurationError {
+    /// A gateway's cluster behind a relay: the relay's address (resolved now; the first address),
+    /// its CA, and this gateway's client certificate, whose key must be the gateway uid's alone.
+    static func relayCluster(_ section: ClusterSection, _ relay: ClusterRelaySection, endpoints: [SocketEndpoint],
+                             path: String) throws -> ClusterUpstream {
+        let field = "clusters.\(section.name).relay"
+        let address: IPAddress
+        if let literal = IPAddress(relay.host) {
+            address = literal
+        } else {
+            let resolved: [IPAddress]
+            do {
+                resolved = try SystemHostResolver().addresses(of: relay.host)
+            } catch {
+                throw fail(path, field, "cannot resolve the relay \(relay.address): \(error)")
+            }
+            guard let first = resolved.first else { throw fail(path, field, "\(relay.host) has no address") }
+            address = first
+        }
+        do {
+            let roots = try CredentialFiles.trustRoots(relay.caFile)
+            let credential = try CredentialFiles.clientCertificate(certificate: relay.clientCertificate, key: relay.clientKey)
+            let route = RelayRoute(address: relay.address, endpoint: SocketEndpoint(address.unmappedIPv4 ?? address, port: relay.port),
+                                   serverName: relay.serverName, cluster: relay.cluster)
+            return ClusterUpstream(name: section.name, endpoints: endpoints, serverNames: section.serverNames, trustRoots: roots,
+                                   credential: credential, relay: route)
+        } catch {
+            throw fail(path, field, error.description)
+        }
+    }
+
+    static func fail(_ path: String, _ field: String, _ message: String) -> ConfigurationError {
         ConfigurationError(file: path, line: nil, field: field, message: message)
     }
 }

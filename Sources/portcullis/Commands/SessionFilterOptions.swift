@@ -3,7 +3,7 @@ import Foundation
 import Store
 
 /// The filters `sessions` and `tail` share: who (identity, group, uid, container, unit, run
-/// claim), what (verb, resource, namespace, cluster) and how it ended (outcome).
+/// claim, and on a relay the gateway), what (verb, resource, namespace, cluster) and how it ended (outcome).
 struct SessionFilterOptions: ParsableArguments {
     @Option(name: [.customLong("user"), .customLong("identity")], help: ArgumentHelp("Requests made as this username.", valueName: "name"))
     var users: [String] = []
@@ -27,6 +27,9 @@ struct SessionFilterOptions: ParsableArguments {
 
     @Option(name: .customLong("cluster"), help: ArgumentHelp("Connections to this cluster.", valueName: "name"))
     var clusters: [String] = []
+
+    @Option(name: .customLong("gateway"), help: ArgumentHelp("On a relay: connections from this gateway (its certificate's name).", valueName: "name"))
+    var gateways: [String] = []
 
     @Option(name: .customLong("uid"), help: ArgumentHelp("Runs, connections and bypass attempts by this numeric uid.", valueName: "uid"))
     var uids: [String] = []
@@ -66,8 +69,10 @@ struct SessionFilterOptions: ParsableArguments {
         for container in containers where container.isEmpty || container.hasSuffix(":") {
             throw ReadingCommand.fail("--container: expected a container id or its prefix (docker:4f3a2b), got '\(container)'")
         }
-        return SessionFilter(usernames: users, groups: groups, verbs: verbs.map { $0.lowercased() }, resources: resources,
-                             namespaces: namespaces, outcomes: outcomeSet, clusters: clusters, uids: uidValues, since: since, until: until,
-                             containers: containers, units: units, claims: claimValues)
+        var filter = SessionFilter(usernames: users, groups: groups, verbs: verbs.map { $0.lowercased() }, resources: resources,
+                                   namespaces: namespaces, outcomes: outcomeSet, clusters: clusters, uids: uidValues, since: since, until: until,
+                                   containers: containers, units: units, claims: claimValues)
+        filter.gateways = gateways
+        return filter
     }
 }

@@ -22,7 +22,7 @@ struct UpCommand: AsyncParsableCommand {
     @OptionGroup var config: ConfigOption
 
     func run() async throws {
-        let configuration = try config.load()
+        let configuration = try config.loadGateway(for: "portcullis up")
         let level = Logger.Level(rawValue: configuration.logging.level) ?? .info
         LoggingSystem.bootstrap { label in
             var handler: any LogHandler = configuration.logging.json ? JSONLogHandler(label: label) : StreamLogHandler.standardError(label: label)

@@ -5,6 +5,11 @@ import Proxy
 /// The gateway's configuration file (YAML; see examples/portcullis.yaml). Each module gets its own
 /// plain configuration value from it. Only `gateway` and the clusters' endpoints are needed for the
 /// rules; `portcullis up` also needs `tls`, `authentication` and each cluster's upstream settings.
+///
+/// A relay's configuration (examples/relay.yaml) has `relay:` instead of `gateway:` (``relay``):
+/// the same sections otherwise, read the same way, so `sessions`, `show`, `verify`, `pending` and
+/// the other commands that read a record work on a relay host as on a runner. Commands that only
+/// make sense on one of the two refuse the other's file, saying so.
 struct GatewayConfiguration {
     var path: String
     var intercept: InterceptConfiguration
@@ -25,10 +30,15 @@ struct GatewayConfiguration {
     var logging = LoggingSection()
     /// The central store; nil: nothing is shipped (docs/central.md).
     var central: CentralConfiguration?
+    /// Set for a relay's configuration (`relay:` instead of `gateway:`); `intercept` then holds
+    /// only the relay's uid and its clusters' API endpoints.
+    var relay: RelaySection?
 
-    /// The top-level sections a gateway configuration may have.
-    static let sections: Set<String> = ["gateway", "clusters", "tls", "authentication", "store", "policy", "admin", "metrics",
+    /// The top-level sections a gateway (or relay) configuration may have.
+    static let sections: Set<String> = ["gateway", "relay", "clusters", "tls", "authentication", "store", "policy", "admin", "metrics",
                                         "logging", "central"]
+
+    var isRelay: Bool { relay != nil }
 
     /// The admin socket.
     var adminSocketPath: String { admin.socket ?? stateDirectory + "/admin/admin.sock" }
@@ -47,11 +57,30 @@ struct GatewayConfiguration {
 
     private static func read(_ document: YAMLValue, path: String) throws(ConfigurationError) -> GatewayConfiguration {
         let root = try document.mapping(allowed: sections)
-        guard let gatewayNode = root["gateway"] else {
-            throw ConfigurationError(file: path, line: nil, field: "gateway", message: "required section is missing")
-        }
         guard let clustersNode = root["clusters"] else {
             throw ConfigurationError(file: path, line: nil, field: "clusters", message: "required section is missing")
+        }
+        if let relayNode = root["relay"] {
+            guard root["gateway"] == nil else {
+                throw ConfigurationError(file: path, line: nil, field: "relay",
+                                         message: "a configuration is a gateway's (gateway:) or a relay's (relay:), not both")
+            }
+            let relay = try RelaySection.read(relayNode)
+            let (endpoints, clusters) = try readClusters(clustersNode, allowsRelay: false)
+            guard !endpoints.isEmpty else {
+                throw ConfigurationError(file: path, line: nil, field: "clusters", message: "at least one API endpoint is required")
+            }
+            var configuration = GatewayConfiguration(path: path, intercept: InterceptConfiguration(gatewayUID: relay.uid, endpoints: endpoints),
+                                                     clusterNames: clusters.map(\.name), clusters: clusters)
+            configuration.relay = relay
+            configuration.stateDirectory = relay.stateDirectory
+            configuration.clientLimits = relay.clientLimits
+            try readShared(root, into: &configuration)
+            return configuration
+        }
+        guard let gatewayNode = root["gateway"] else {
+            throw ConfigurationError(file: path, line: nil, field: "gateway",
+                                     message: "required section is missing (or relay:, for a relay's configuration)")
         }
         let gateway = try gatewayNode.mapping(allowed: Set(["uid", "proxyPort", "queue", "bridges", "iptablesBackend", "listenAddresses",
                                                              "stateDirectory", "tamperInterval"]).union(ClientLimits.fieldNames))
@@ -67,44 +96,12 @@ struct GatewayConfiguration {
             }
             intercept.backend = choice
         }
-        var names: [String] = []
-        var sections: [ClusterSection] = []
-        for cluster in try clustersNode.sequence() {
-            let fields = try cluster.mapping(allowed: ["name", "endpoints", "serverNames", "caFile", "tokenFile", "clientCertificate",
-                                                       "clientKey"])
-            guard let name = try fields["name"]?.string(), !name.isEmpty else { throw cluster.error("name is required") }
-            guard !names.contains(name) else { throw cluster.error("the cluster name '\(name)' is used twice") }
-            names.append(name)
-            var section = ClusterSection(name: name)
-            if let v = fields["serverNames"] { section.serverNames = try v.strings() }
-            if let v = fields["caFile"] { section.caFile = try v.string() }
-            if let v = fields["tokenFile"] { section.tokenFile = try v.string() }
-            if let v = fields["clientCertificate"] { section.clientCertificate = try v.string() }
-            if let v = fields["clientKey"] { section.clientKey = try v.string() }
-            if section.tokenFile != nil, section.clientCertificate != nil {
-                throw cluster.error("give either tokenFile or clientCertificate and clientKey, not both")
-            }
-            if (section.clientCertificate == nil) != (section.clientKey == nil) {
-                throw cluster.error("clientCertificate and clientKey go together")
-            }
-            sections.append(section)
-            guard let endpoints = fields["endpoints"] else { throw cluster.error("endpoints are required") }
-            for endpoint in try endpoints.sequence() {
-                do {
-                    intercept.endpoints.append(try EndpointSpec(cluster: name, parsing: try endpoint.string()))
-                } catch let error as EndpointParseError {
-                    throw endpoint.error(error.description)
-                } catch let error as ConfigurationError {
-                    throw error
-                } catch {
-                    throw endpoint.error("\(error)")
-                }
-            }
-        }
+        let (endpoints, sections) = try readClusters(clustersNode, allowsRelay: true)
+        intercept.endpoints = endpoints
         if let problem = intercept.problems().first {
             throw ConfigurationError(file: path, line: nil, field: "", message: problem)
         }
-        var configuration = GatewayConfiguration(path: path, intercept: intercept, clusterNames: names, clusters: sections)
+        var configuration = GatewayConfiguration(path: path, intercept: intercept, clusterNames: sections.map(\.name), clusters: sections)
         if let v = gateway["listenAddresses"] { configuration.listenAddresses = try v.strings() }
         if let v = gateway["stateDirectory"] { configuration.stateDirectory = try v.string() }
         if let v = gateway["tamperInterval"] {
@@ -114,6 +111,12 @@ struct GatewayConfiguration {
             }
         }
         configuration.clientLimits = try ClientLimits.read(gateway: gateway)
+        try readShared(root, into: &configuration)
+        return configuration
+    }
+
+    /// The sections gateways and relays share.
+    private static func readShared(_ root: [String: YAMLValue], into configuration: inout GatewayConfiguration) throws(ConfigurationError) {
         if let v = root["tls"] { configuration.tls = try TLSSection.read(v) }
         if let v = root["authentication"] { configuration.authentication = try AuthenticationConfiguration.read(v) }
         if let v = root["store"] { configuration.store = try StoreSection.read(v) }
@@ -122,6 +125,5 @@ struct GatewayConfiguration {
         if let v = root["metrics"] { configuration.metrics = try MetricsSection.read(v) }
         if let v = root["logging"] { configuration.logging = try LoggingSection.read(v) }
         if let v = root["central"] { configuration.central = try CentralSection.read(v) }
-        return configuration
     }
 }

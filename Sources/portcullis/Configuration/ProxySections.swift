@@ -24,6 +24,8 @@ struct ClusterSection {
     var tokenFile: String?
     var clientCertificate: String?
     var clientKey: String?
+    /// Set when a gateway reaches the cluster through a relay (no credential of its own then).
+    var relay: ClusterRelaySection?
 }
 
 extension AuthenticationConfiguration {

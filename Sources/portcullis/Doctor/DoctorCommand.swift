@@ -13,7 +13,9 @@ struct DoctorCommand: AsyncParsableCommand {
             cluster credential readable by agents; agent processes holding CAP_NET_ADMIN or CAP_NET_RAW; kubeconfigs \
             that embed a static cluster credential (root's and each home's ~/.kube/config, kubeadm's admin.conf, \
             k3s.yaml; or the --kubeconfig files). Agents are the users given with --agent-user, or every login user \
-            (uid 1000 and above) but the gateway. With --cluster NAME it also asks that cluster, with the gateway's own \
+            (uid 1000 and above) but the gateway. When clusters are reached through a relay, it also looks for cluster \
+            credentials left on the host (token files and keys under the configuration's and state directories and \
+            /etc/portcullis, a service account token, static kubeconfigs): with a relay there should be none. With --cluster NAME it also asks that cluster, with the gateway's own \
             credential, a SelfSubjectRulesReview of what the credential may do, and names every right beyond \
             impersonating the configured issuers' prefixed users and groups (docs/proxy.md). Exits 0 when every check \
             passes, 1 otherwise. Run it as root, in the network namespace the gateway runs in: the cluster check then \
@@ -40,7 +42,7 @@ struct DoctorCommand: AsyncParsableCommand {
     var json = false
 
     func run() async throws {
-        let configuration = try config.load()
+        let configuration = try config.loadGateway(for: "doctor")
         let agents: AgentUsers
         do {
             agents = AgentUsers(uids: agentUsers.isEmpty ? nil : try AgentUsers.resolve(agentUsers),
@@ -49,18 +51,22 @@ struct DoctorCommand: AsyncParsableCommand {
             throw ReadingCommand.fail("\(error.field): \(error.message)")
         }
         var credentials = configuration.tls.map { [$0.caKey] } ?? []
-        for cluster in configuration.clusters { credentials += [cluster.tokenFile, cluster.clientKey].compactMap { $0 } }
+        for cluster in configuration.clusters {
+            credentials += [cluster.tokenFile, cluster.clientKey, cluster.relay?.clientKey].compactMap { $0 }
+        }
         let unknown = clusters.filter { name in !configuration.clusters.contains { $0.name == name } }
         guard unknown.isEmpty else {
             throw ReadingCommand.fail("--cluster \(unknown.joined(separator: ", ")): not a cluster of \(configuration.path) (\(configuration.clusters.map(\.name).joined(separator: ", ")))")
         }
+        let kubeconfigPaths = kubeconfigs.isEmpty ? HostChecks.standardKubeconfigs() : kubeconfigs
         var findings = [
             HostChecks.iptablesBackends(BackendDiagnosis.ruleCounts()),
             HostChecks.ipv6(BackendDiagnosis.ipv6Problem(choice: configuration.intercept.backend)),
             HostChecks.credentialFiles(credentials, agents: agents),
             HostChecks.agentCapabilities(agents),
-            HostChecks.kubeconfigs(kubeconfigs.isEmpty ? HostChecks.standardKubeconfigs() : kubeconfigs),
+            HostChecks.kubeconfigs(kubeconfigPaths),
         ]
+        if let relayMode = RelayModeCheck.finding(configuration, kubeconfigs: kubeconfigPaths) { findings.append(relayMode) }
         if !clusters.isEmpty { findings += try await clusterFindings(configuration) }
         for finding in findings {
             if json {
@@ -92,6 +98,11 @@ struct DoctorCommand: AsyncParsableCommand {
         var findings: [DoctorFinding] = []
         for name in clusters {
             guard let section = configuration.clusters.first(where: { $0.name == name }) else { continue }
+            guard section.relay == nil else {
+                findings.append(.problem("cluster-credential:\(name)", "the cluster is reached through a relay: this host holds no credential for it",
+                                         fix: "run the check on the relay's host, against its own credential"))
+                continue
+            }
             let cluster: ClusterUpstream
             do {
                 cluster = try ProxyAssembly.cluster(section, endpoints: endpoints, path: configuration.path)

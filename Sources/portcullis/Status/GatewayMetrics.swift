@@ -19,7 +19,8 @@ final class GatewayMetrics: Sendable {
 
     struct Sources: Sendable {
         var writer: StoreWriter
-        var queueGuard: NetfilterQueueGuard
+        /// Nil on a relay, which has no guard.
+        var queueGuard: NetfilterQueueGuard?
         var authenticator: OIDCAuthenticator
         var policy: AccessPolicy
         var reviews: ReviewQueue
@@ -62,10 +63,12 @@ final class GatewayMetrics: Sendable {
             registry.makeGauge(descriptor: Self.durability, labels: [("setting", setting.rawValue)])
                 .set(Double(setting == s.writer.database.durability ? 1 : 0))
         }
-        let queue = s.queueGuard.statistics
-        gauge("portcullis_guard_attached", s.queueGuard.isRunning ? 1 : 0)
-        count("portcullis_guard_packets_total", queue.packets)
-        count("portcullis_guard_verdict_failures_total", queue.verdictFailures)
+        if let queueGuard = s.queueGuard {
+            let queue = queueGuard.statistics
+            gauge("portcullis_guard_attached", queueGuard.isRunning ? 1 : 0)
+            count("portcullis_guard_packets_total", queue.packets)
+            count("portcullis_guard_verdict_failures_total", queue.verdictFailures)
+        }
         count("portcullis_jwks_refreshes_total", s.authenticator.statistics.jwksFetches)
         let now = Double(StoreClock.now().microseconds) / 1_000_000
         for key in s.authenticator.keyStatus {

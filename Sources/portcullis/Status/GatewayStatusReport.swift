@@ -46,47 +46,14 @@ struct GatewayStatusReport: Sendable {
             "receiveOverruns": .int(Int64(queue.receiveOverruns)),
         ]
 
-        let statistics = writer.statistics
-        if let reason = statistics.unavailableReason { problems.append("the store cannot be written: \(reason)") }
-        var store: [String: JSONValue] = [
-            "path": .string(writer.database.path), "writable": .bool(statistics.isAvailable),
-            "durability": .string(writer.database.durability.rawValue), "durabilityPromise": .string(writer.database.durability.promise),
-            "queueDepth": .int(Int64(statistics.queueDepth)), "backlogDepth": .int(Int64(statistics.backlogDepth)),
-        ]
-        if let reason = statistics.unavailableReason { store["reason"] = .string(reason) }
-        let bytes = ["", "-wal"].compactMap { suffix in
-            (try? FileManager.default.attributesOfItem(atPath: writer.database.path + suffix))?[.size] as? Int
-        }.reduce(0, +)
-        store["bytes"] = .int(Int64(bytes))
-        let reader = StoreReader(writer.database)
-        var lastHour: JSONValue = .null
-        do {
-            let span = try reader.recordSpan()
-            if let oldest = span.oldest { store["oldest"] = .string(KubeTime(microseconds: oldest).rfc3339Micro) }
-            if let newest = span.newest { store["newest"] = .string(KubeTime(microseconds: newest).rfc3339Micro) }
-            let counts = try reader.outcomeCounts(since: now.microseconds - 3_600_000_000)
-            lastHour = .object(counts.mapValues { .int(Int64($0)) })
-        } catch {
-            problems.append("the store cannot be read: \(error)")
-        }
-
-        var issuers: [JSONValue] = []
-        for key in authenticator.keyStatus {
-            var item: [String: JSONValue] = ["issuer": .string(key.issuer), "keys": .int(Int64(key.keyCount))]
-            if let fetched = key.fetchedAt {
-                item["fetchedAt"] = .string(KubeTime(microseconds: Int64(fetched * 1_000_000)).rfc3339)
-                item["ageSeconds"] = .int(Int64(Double(now.microseconds) / 1_000_000 - fetched))
-            }
-            if let error = key.lastError { item["lastError"] = .string(error) }
-            if !key.haveKeys { problems.append("no signing keys for \(key.issuer): its tokens are refused" + (key.lastError.map { " (\($0))" } ?? "")) }
-            issuers.append(.object(item))
-        }
+        let (store, lastHour) = StatusParts.store(writer, now: now, problems: &problems)
+        let issuers = StatusParts.issuers(authenticator, now: now, problems: &problems)
         if let error = policy.status.lastError { problems.append("the last policy reload was refused: \(error)") }
 
         return [
             ("enforcing", .bool(problems.isEmpty)), ("problems", .array(problems.map(JSONValue.string))),
             ("rules", rules), ("proxy", ["listening": .array(listening.map(JSONValue.string))]), ("guard", guardSection),
-            ("store", .object(store)), ("issuers", .array(issuers)), ("lastHour", lastHour),
+            ("store", store), ("issuers", issuers), ("lastHour", lastHour),
             ("metrics", metricsAddress.map(JSONValue.string) ?? .null),
             ("central", central?.statusSection() ?? .null), ("callers", AttributionStatus.section(attribution)),
         ]

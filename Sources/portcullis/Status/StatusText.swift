@@ -13,6 +13,10 @@ enum StatusText {
         if let listening = s[path: "proxy", "listening"]?.arrayValue?.compactMap(\.stringValue) {
             out.append("proxy:    " + (listening.isEmpty ? "NOT LISTENING" : "listening on " + listening.joined(separator: ", ")))
         }
+        if let r = s["relay"] {
+            out.append("relay:    \(r["enrolled"]?.intValue ?? 0) gateway certificates enrolled, \(r["connections"]?.intValue ?? 0) gateway connections open"
+                       + (r["error"]?.stringValue.map { ", REGISTRY UNREADABLE: \($0)" } ?? ""))
+        }
         if let g = s["guard"] {
             out.append("guard:    " + (g["attached"]?.boolValue == true ? "attached" : "DETACHED") + " to queue \(g["queue"]?.intValue ?? 0), "
                        + "\(g["packets"]?.intValue ?? 0) packets dropped and recorded, \(g["verdictFailures"]?.intValue ?? 0) verdict failures")

@@ -2,10 +2,12 @@ import Kube
 import NIOCore
 import NIOHTTP1
 
-/// Stands in for the request handler on a connection over its caller's cap: answers the first
-/// request with a 429 Status (`Retry-After: 1`, as kube-apiserver's max-in-flight filter does) and
-/// `Connection: close`, then closes. The connection was recorded as refused when it was accepted.
-final class TooManyConnectionsResponder: ChannelInboundHandler, RemovableChannelHandler {
+/// Stands in for the request handler on a connection the proxy refused but answers: one over its
+/// caller's cap (a 429 Status with `Retry-After: 1`, as kube-apiserver's max-in-flight filter
+/// does), or a relay's connection from a gateway it does not admit. Answers the first request with
+/// the Status and `Connection: close`, then closes. The connection was recorded as refused when it
+/// was accepted.
+final class RefusalResponder: ChannelInboundHandler, RemovableChannelHandler {
     typealias InboundIn = HTTPServerRequestPart
     typealias OutboundOut = HTTPServerResponsePart
 
@@ -23,7 +25,7 @@ final class TooManyConnectionsResponder: ChannelInboundHandler, RemovableChannel
         var headers = HTTPHeaders()
         headers.add(name: "Content-Type", value: "application/json")
         headers.add(name: "Content-Length", value: String(body.count))
-        headers.add(name: "Retry-After", value: String(status.details?.retryAfterSeconds ?? 1))
+        if let seconds = status.details?.retryAfterSeconds { headers.add(name: "Retry-After", value: String(seconds)) }
         headers.add(name: "Connection", value: "close")
         let head = HTTPResponseHead(version: request.version, status: HTTPResponseStatus(statusCode: status.code), headers: headers)
         context.write(wrapOutboundOut(.head(head)), promise: nil)
