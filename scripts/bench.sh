@@ -16,6 +16,9 @@
 #   ROUNDS=3 SECONDS_PER_RUN=10 CONNECTIONS=16 WATCHES=1000 COMMIT_DELAY=0ms scripts/bench.sh
 #   CENTRAL=0 scripts/bench.sh      (leaves out the central store's runs)
 #   BENCH_ONLY=central scripts/bench.sh   (only those, CENTRAL_SECONDS each (30), printed, not written)
+#   GATEWAY_PREFIX="heaptrack -o /tmp/gw" BENCH_ONLY=rss RSS_MODE=watch scripts/bench.sh
+#                                   (the gateway runs under a tool; with BENCH_ONLY=rss it is stopped
+#                                   cleanly at the end so the tool can write its output)
 # PORTCULLIS_BIN_COMMIT names the commit prebuilt binaries came from. Each run writes its headline
 # figures and stage means to bench/summary.json; bench/before.json (or BENCH_BEFORE=FILE), a summary
 # of an earlier run, adds a before/after section to bench/results.md.
@@ -220,7 +223,8 @@ YAML
 chmod 644 "$GW/portcullis.yaml" "$GW/policy.yaml" "$GW/bench-ca.crt" "$GW/sandbox-ca.crt"
 in_agent "$PORTCULLIS" init --skip-user --config "$GW/portcullis.yaml" >/dev/null
 in_agent setpriv --reuid "$GATEWAY_UID" --regid "$GATEWAY_UID" --clear-groups --inh-caps +net_admin,+net_raw \
-  --ambient-caps +net_admin,+net_raw -- "$PORTCULLIS" up --config "$GW/portcullis.yaml" >"$WORK/gateway.out" 2>"$WORK/gateway.err" &
+  --ambient-caps +net_admin,+net_raw -- ${GATEWAY_PREFIX:-} "$PORTCULLIS" up --config "$GW/portcullis.yaml" >"$WORK/gateway.out" 2>"$WORK/gateway.err" &
+GATEWAY_JOB=$!
 for _ in $(seq 1 600); do grep -q '"event":"ready"' "$WORK/gateway.out" 2>/dev/null && break; sleep 0.1; done
 grep -q '"event":"ready"' "$WORK/gateway.out" || die "the gateway did not start: $(tail -5 "$WORK/gateway.err")"
 GATEWAY_PID="$(gateway_pid)"
@@ -280,6 +284,10 @@ PY
     sleep 1
     say "rss: round $round: $what; gateway $(grep -E '^(VmRSS|RssAnon)' "/proc/$GATEWAY_PID/status" | tr -s ' \t\n' ' ')$(in_agent curl -s http://127.0.0.1:19464/metrics | awk '$1 ~ /^portcullis_(connections|streams)_active$/ { printf " %s %s", $1, $2 }')"
   done
+  if [[ -n ${GATEWAY_PREFIX:-} ]]; then # let the tool the gateway runs under finish its output
+    stop_gateway "$WORK/gateway.err"
+    wait "$GATEWAY_JOB" || true
+  fi
   exit 0
 fi
 

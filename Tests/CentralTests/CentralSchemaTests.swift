@@ -47,7 +47,8 @@ import TestSupport
     func migrationThreeAddsTheRelayColumns() {
         let three = CentralSchema.migrations.first { $0.version == 3 }?.statements ?? []
         #expect(three == ["ALTER TABLE portcullis.connections ADD COLUMN gateway text",
-                        "ALTER TABLE portcullis.requests ADD COLUMN reported_source text"])
+                          "ALTER TABLE portcullis.requests ADD COLUMN reported_source text",
+                          "ALTER TABLE portcullis.runs ADD COLUMN gateway text"])
         let earlier = CentralSchema.migrations.filter { $0.version < 3 }.flatMap(\.statements).joined(separator: "\n")
         #expect(!earlier.contains("gateway text") && !earlier.contains("reported_source"), "migrations 1 and 2 stay as they were shipped")
     }

@@ -34,9 +34,9 @@ extension EndToEnd {
             return try JSONParser.parse(result.standardOutput)
         }
 
-        /// The relay's sessions (`portcullis sessions --json` with relay.yaml).
+        /// The relay's connections (`portcullis sessions --connections --json` with relay.yaml).
         static func relaySessions(_ bed: Bed) throws -> [JSONValue] {
-            let result = try bed.relay.portcullis(["sessions", "--json"])
+            let result = try bed.relay.portcullis(["sessions", "--connections", "--json"])
             #expect(result.status.isSuccess, "\(result)")
             return try result.standardOutput.split(separator: "\n").map { try JSONParser.parse(String($0)) }
         }
@@ -125,12 +125,17 @@ extension EndToEnd {
 
                 let sessions = try Self.relaySessions(bed).filter { $0["kind"] == "connection" }
                 #expect(!sessions.isEmpty && sessions.allSatisfy { $0[path: "caller", "gateway"] == .string(Bed.gatewayName) }, "\(sessions)")
-                let table = try bed.relay.portcullis(["sessions"])
+                let table = try bed.relay.portcullis(["sessions", "--connections"])
                 #expect(table.standardOutput.contains("gateway \(Bed.gatewayName)"), "\(table)")
-                let byGateway = try bed.relay.portcullis(["sessions", "--gateway", Bed.gatewayName, "--json"])
+                let byGateway = try bed.relay.portcullis(["sessions", "--connections", "--gateway", Bed.gatewayName, "--json"])
                 #expect(byGateway.standardOutput.split(separator: "\n").count == sessions.count, "\(byGateway)")
-                let otherGateway = try bed.relay.portcullis(["sessions", "--gateway", "runner-z"])
+                let otherGateway = try bed.relay.portcullis(["sessions", "--connections", "--gateway", "runner-z"])
                 #expect(otherGateway.standardError.contains("no sessions match"), "\(otherGateway)")
+                // The relay's runs name the gateway too, and --gateway selects them.
+                let runs = try bed.relay.portcullis(["sessions", "--gateway", Bed.gatewayName])
+                #expect(runs.standardOutput.contains("run") && runs.standardOutput.contains("gateway \(Bed.gatewayName)"), "\(runs)")
+                let noRuns = try bed.relay.portcullis(["sessions", "--gateway", "runner-z"])
+                #expect(noRuns.standardError.contains("no runs or sessions match"), "\(noRuns)")
                 let requests = try Self.relayRequests(bed)
                 let reported = requests.compactMap { $0["reportedSource"] }
                 #expect(reported.count == requests.count && reported.allSatisfy { $0["uid"] == .int(Int64(InterceptTestbed.agentUID)) },

@@ -54,7 +54,7 @@ public enum CentralMirror {
             ("id", .bigint), ("started_at", .bigint), ("uid", .bigint), ("cgroup_id", .bigint), ("cgroup", .text), ("unit", .text),
             ("container_runtime", .text), ("container_id", .text), ("pod_uid", .text), ("caller_address", .text), ("username", .text),
             ("groups", .text), ("issuer", .text), ("subject", .text), ("token_fingerprint", .text), ("claims", .text),
-        ], indexes: [["id"], ["started_at"]], createdIn: 2),
+        ], indexes: [["id"], ["started_at"]], later: [("gateway", .text, 3)], createdIn: 2),
     ]
 
     /// Indexes a later migration adds to a table it did not create: (table, columns after `host`, migration).

@@ -83,7 +83,7 @@ public struct StoreTable: Sendable, Hashable, CustomStringConvertible {
     public static let runs = StoreTable("runs", time: "started_at", record: "id", [
         "id", "started_at", "uid", "cgroup_id", "cgroup", "unit", "container_runtime", "container_id", "pod_uid", "caller_address",
         "username", "groups", "issuer", "subject", "token_fingerprint", "claims",
-    ])
+    ], later: ["gateway"])
 
     /// Every chained table, in ``StoreSchema/chainedTables`` order.
     public static let all: [StoreTable] = [

@@ -29,12 +29,13 @@ enum RowDecoding {
 
     static let runColumns = """
         u.seq, u.id, u.started_at, u.uid, u.cgroup_id, u.cgroup, u.unit, u.container_runtime, u.container_id, u.pod_uid, \
-        u.caller_address, u.username, u.groups, u.issuer, u.subject, u.token_fingerprint, u.claims
+        u.caller_address, u.username, u.groups, u.issuer, u.subject, u.token_fingerprint, u.claims, u.gateway
         """
 
     static func run(_ row: Row) -> RunRecord {
         let caller = CallerRecord(uid: row["uid"], cgroup: row["cgroup"], containerID: row["container_id"], cgroupID: row["cgroup_id"],
-                                  unit: row["unit"], containerRuntime: row["container_runtime"], podUID: row["pod_uid"])
+                                  unit: row["unit"], containerRuntime: row["container_runtime"], podUID: row["pod_uid"],
+                                  gateway: row.hasColumn("gateway") ? row["gateway"] : nil)
         return RunRecord(seq: row["seq"], id: row["id"], startedAt: row["started_at"], caller: caller, callerAddress: row["caller_address"],
                          username: row["username"], groups: strings(row["groups"]) ?? [], issuer: row["issuer"], subject: row["subject"],
                          tokenFingerprint: row["token_fingerprint"], claims: claims(row["claims"]))

@@ -40,9 +40,10 @@ public struct RunRecord: Sendable, Hashable {
     }
 
     /// Where the run came from: `docker:4f3a2b1c9d8e uid 64991`, `actions-runner.service uid 1000`,
-    /// `uid 1000`, or a forwarded caller's address.
+    /// `uid 1000`, or a forwarded caller's address; on a relay, `gateway runner-01` first.
     public var callerText: String {
         var parts: [String] = []
+        if let gateway = caller.gateway { parts.append("gateway \(gateway)") }
         if let place = caller.placeText { parts.append(place) }
         if let uid = caller.uid { parts.append("uid \(uid)") }
         if parts.isEmpty, let callerAddress { parts.append(callerAddress) }

@@ -85,7 +85,7 @@ enum RecordRows {
             "container_runtime": StoreValue(place.containerRuntime), "container_id": StoreValue(place.containerID),
             "pod_uid": StoreValue(place.podUID), "caller_address": StoreValue(place.callerAddress), "username": .text(identity.username),
             "groups": .text(jsonArray(identity.groups)), "issuer": .text(identity.issuer), "subject": .text(identity.subject),
-            "token_fingerprint": .text(fingerprint),
+            "token_fingerprint": .text(fingerprint), "gateway": StoreValue(place.gateway),
             "claims": identity.runClaims.isEmpty ? .null : .text(JSONValue.object(identity.runClaims.mapValues(JSONValue.string)).jsonString),
         ])
     }

@@ -11,10 +11,13 @@ struct RunPlace: Sendable, Hashable {
     var containerID: String?
     var podUID: String?
     var callerAddress: String?
+    /// On a relay: the gateway the connection came from (its certificate's name).
+    var gateway: String?
 
     init() {}
 
-    init(_ caller: Caller) {
+    init(_ caller: Caller, gateway: String? = nil) {
+        self.gateway = gateway
         uid = caller.uid.map(Int64.init)
         cgroupID = caller.cgroup?.id.map { Int64(bitPattern: $0) }
         cgroup = caller.cgroupPath

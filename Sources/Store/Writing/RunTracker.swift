@@ -2,8 +2,8 @@ import GRDB
 import Synchronization
 
 /// Groups authenticated requests into runs: one agent's stretch of work, from one host (this
-/// store's), uid and cgroup (or, for a forwarded caller, source address), under one verified
-/// identity and one token, until it has been idle for ``idle``.
+/// store's), uid and cgroup (or, for a forwarded caller, source address; on a relay, also the
+/// gateway), under one verified identity and one token, until it has been idle for ``idle``.
 ///
 /// Invariants:
 /// - A run's activity is its requests' receipt and its responses' ends; a request more than
@@ -21,14 +21,17 @@ final class RunTracker: Sendable {
         var cgroupID: Int64?
         var cgroup: String?
         var callerAddress: String?
+        var gateway: String?
         var username: String
         var tokenFingerprint: String
 
-        init(uid: Int64?, cgroupID: Int64?, cgroup: String?, callerAddress: String?, username: String, tokenFingerprint: String) {
+        init(uid: Int64?, cgroupID: Int64?, cgroup: String?, callerAddress: String?, gateway: String? = nil, username: String,
+             tokenFingerprint: String) {
             self.uid = uid
             self.cgroupID = cgroupID
             self.cgroup = cgroupID == nil ? cgroup : nil
             self.callerAddress = callerAddress
+            self.gateway = gateway
             self.username = username
             self.tokenFingerprint = tokenFingerprint
         }
@@ -58,14 +61,14 @@ final class RunTracker: Sendable {
         let (highest, active) = try database.pool.read { db -> (Int64, [(Key, Run)]) in
             let highest = try Int64.fetchOne(db, sql: "SELECT max(id) FROM runs") ?? 0
             let rows = try Row.fetchAll(db, sql: """
-                SELECT u.id, u.uid, u.cgroup_id, u.cgroup, u.caller_address, u.username, u.token_fingerprint,
+                SELECT u.id, u.uid, u.cgroup_id, u.cgroup, u.caller_address, u.gateway, u.username, u.token_fingerprint,
                        max(r.received_at) AS last
                 FROM requests r JOIN runs u ON u.id = r.run_id
                 WHERE r.received_at >= ? GROUP BY u.id
                 """, arguments: [since])
             return (highest, rows.map { row in
                 (Key(uid: row["uid"], cgroupID: row["cgroup_id"], cgroup: row["cgroup"], callerAddress: row["caller_address"],
-                     username: row["username"], tokenFingerprint: row["token_fingerprint"]),
+                     gateway: row["gateway"], username: row["username"], tokenFingerprint: row["token_fingerprint"]),
                  Run(id: row["id"], lastActivity: row["last"]))
             })
         }

@@ -64,7 +64,7 @@ public final class StoreRecorder: ProxyRecorder, InterceptRecorder {
         case .connectionOpened(let opened):
             state.withLock { state in
                 state.connections[opened.id.value] = []
-                state.places[opened.id.value] = RunPlace(opened.caller)
+                state.places[opened.id.value] = RunPlace(opened.caller, gateway: opened.gateway)
             }
             return append([RecordRows.connection(opened, id: identifiers.connection(opened.id))], on: eventLoop)
         case .connectionRefused(let refused):
@@ -164,7 +164,7 @@ public final class StoreRecorder: ProxyRecorder, InterceptRecorder {
         guard let identity = record.identity, let fingerprint = record.tokenFingerprint else { return (nil, []) }
         let place = state.withLock { $0.places[record.connection.value] } ?? RunPlace()
         let key = RunTracker.Key(uid: place.uid, cgroupID: place.cgroupID, cgroup: place.cgroup, callerAddress: place.callerAddress,
-                                 username: identity.username, tokenFingerprint: fingerprint)
+                                 gateway: place.gateway, username: identity.username, tokenFingerprint: fingerprint)
         let (id, isNew) = runs.assign(key, at: record.time.microseconds)
         guard isNew else { return (id, []) }
         return (id, [RecordRows.run(id: id, startedAt: record.time, place: place, identity: identity, fingerprint: fingerprint)])
