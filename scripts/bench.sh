@@ -130,8 +130,8 @@ ip -n "$AGENT_NS" link set "$VETH_AGENT" up
 ip -n "$CLUSTER_NS" link set "$VETH_CLUSTER" up
 in_agent() { ip netns exec "$AGENT_NS" "$@"; }
 gateway_pid() { # this run's gateway: `portcullis up` as GATEWAY_UID in this run's agent namespace, not another run's
-  ip netns pids "$AGENT_NS" | paste -sd, | xargs -r ps -o pid=,uid=,args= -p 2>/dev/null \
-    | awk -v uid="$GATEWAY_UID" '$2 == uid && $0 ~ /portcullis up / { print $1; exit }'
+  ip netns pids "$AGENT_NS" | paste -sd, | xargs -r ps -o pid=,uid=,comm=,args= -p 2>/dev/null \
+    | awk -v uid="$GATEWAY_UID" '$2 == uid && $3 == "portcullis" && $0 ~ /portcullis up / { print $1; exit }'
 }
 in_cluster() { ip netns exec "$CLUSTER_NS" "$@"; }
 wait_tcp() { # wait_tcp NS HOST PORT

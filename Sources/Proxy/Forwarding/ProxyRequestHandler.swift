@@ -350,7 +350,7 @@ final class ProxyRequestHandler: ChannelInboundHandler, RemovableChannelHandler 
             let handler = bound.value
             switch result {
             case .success(let upstream):
-                upstream.handler.onClose = { [weak pool] in pool?.forget(upstream) }
+                upstream.leavesOnClose(pool)
                 handler.send(exchange, upstreamHead, body, over: upstream, checkout: checkout)
             case .failure(let error):
                 let status: Status, reason: String

@@ -32,6 +32,15 @@ final class UpstreamConnection {
         handler.delegate = nil
     }
 
+    /// When the connection closes, it leaves `pool` (if it is idle there). The closure holds
+    /// neither strongly: the connection holds its handler, which holds the closure, and an upgraded
+    /// connection's handler is removed before the close, so nothing would break that cycle.
+    func leavesOnClose(_ pool: LoopPool) {
+        handler.onClose = { [weak pool, weak self] in
+            if let self { pool?.forget(self) }
+        }
+    }
+
     func close() {
         handler.delegate = nil
         channel.close(promise: nil)

@@ -16,6 +16,8 @@ final class UpstreamResponseHandler: ChannelInboundHandler, RemovableChannelHand
     typealias InboundIn = HTTPClientResponsePart
 
     weak var delegate: (any UpstreamResponseDelegate)?
+    /// Run once when the connection closes. It must not hold the ``UpstreamConnection`` strongly:
+    /// the connection holds this handler, and a handler removed for an upgrade never sees the close.
     var onClose: (() -> Void)?
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
@@ -27,9 +29,14 @@ final class UpstreamResponseHandler: ChannelInboundHandler, RemovableChannelHand
         }
     }
 
+    func handlerRemoved(context: ChannelHandlerContext) {
+        onClose = nil
+    }
+
     func channelInactive(context: ChannelHandlerContext) {
-        let delegate = self.delegate
+        let delegate = self.delegate, onClose = self.onClose
         self.delegate = nil
+        self.onClose = nil
         onClose?()
         delegate?.upstreamFailed(UpstreamClosed())
         context.fireChannelInactive()
