@@ -16,6 +16,7 @@
 #   ROUNDS=3 SECONDS_PER_RUN=10 CONNECTIONS=16 WATCHES=1000 COMMIT_DELAY=0ms scripts/bench.sh
 #   CENTRAL=0 scripts/bench.sh      (leaves out the central store's runs)
 #   BENCH_ONLY=central scripts/bench.sh   (only those, CENTRAL_SECONDS each (30), printed, not written)
+#   BENCH_ONLY=tail scripts/bench.sh      (portcullis tail following the record at the top rate; printed)
 #   GATEWAY_PREFIX="heaptrack -o /tmp/gw" BENCH_ONLY=rss RSS_MODE=watch scripts/bench.sh
 #                                   (the gateway runs under a tool; with BENCH_ONLY=rss it is stopped
 #                                   cleanly at the end so the tool can write its output)
@@ -302,6 +303,30 @@ if [[ ${BENCH_ONLY:-} == watches ]]; then
   sleep 2
   say "watches: gateway RSS $((before / 1024)) MiB before, $(( $(awk '/VmRSS/ { print $2 }' "/proc/$GATEWAY_PID/status") / 1024 )) MiB with $WATCHES idle watches"
   pkill -f "$ROOT/scripts/bench/watch_load.py" 2>/dev/null || true
+  exit 0
+fi
+
+# BENCH_ONLY=tail: `portcullis tail --json` follows the record while GETs run at the gateway's top
+# rate (SECONDS): the rate with and without it, and how long after the load stopped tail had printed
+# every request. Printed, not written.
+if [[ ${BENCH_ONLY:-} == tail ]]; then
+  URL="https://$CLUSTER_IP:6443/api/v1/namespaces/default/configmaps/bench"
+  rate() { awk '/Requests\/sec/ { print $2 }' <<<"$1"; }
+  plain="$(in_agent wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" -H "Authorization: Bearer $TOKEN" "$URL" 2>&1)"
+  since="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
+  sleep 1   # --since has whole seconds: nothing of the plain run may fall into it
+  "$PORTCULLIS" tail --json --since "$since" --config "$GW/portcullis.yaml" >"$WORK/tail.out" 2>"$WORK/tail.err" &
+  TAIL_PID=$!
+  followed="$(in_agent wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" -H "Authorization: Bearer $TOKEN" "$URL" 2>&1)"
+  ended=$(date +%s%N)
+  sent="$(awk '/requests in/ { print $1 }' <<<"$followed")"
+  requests_printed() { grep -c '"kind":"request"' "$WORK/tail.out" || true; }
+  for _ in $(seq 1 300); do (($(requests_printed) >= sent)) && break; sleep 0.1; done
+  caught=$(( ($(date +%s%N) - ended) / 1000000 ))
+  printed=$(requests_printed)
+  kill "$TAIL_PID" 2>/dev/null || true
+  say "tail: the gateway alone $(rate "$plain") req/s; followed by tail $(rate "$followed") req/s, $sent requests;" \
+      "tail printed $printed requests, the last ${caught} ms after the load stopped$( ((printed < sent)) && echo " (NOT all: $(tail -n 2 "$WORK/tail.err"))")"
   exit 0
 fi
 
