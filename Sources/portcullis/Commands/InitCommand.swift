@@ -25,24 +25,7 @@ struct InitCommand: ParsableCommand {
         let configuration = try config.loadGateway(for: "init")
         let uid = configuration.intercept.gatewayUID
         let gid = try ensureUser(uid: uid, home: configuration.stateDirectory)
-        let adminGroup: UInt32?
-        do {
-            adminGroup = try PolicyAssembly.admin(configuration).adminGroup
-        } catch {
-            Console.error(error.description)
-            throw PortcullisExit.configuration
-        }
-        let socketDirectory = (configuration.adminSocketPath as NSString).deletingLastPathComponent
-        // Admin group members must pass through the state directory to the socket (not list it).
-        let passable = adminGroup != nil && socketDirectory.hasPrefix(configuration.stateDirectory + "/")
-        try Self.ensureDirectory(configuration.stateDirectory, mode: passable ? 0o751 : 0o750, uid: uid, gid: gid)
-        // The admin socket's directory: setgid with the admin group, so the socket gets that group.
-        try Self.ensureDirectory(socketDirectory, mode: adminGroup == nil ? 0o700 : 0o2750, uid: uid, gid: adminGroup ?? gid)
-        // The recording's directory, when it is elsewhere and missing; an existing one is left as it is.
-        let storeDirectory = (configuration.storePath as NSString).deletingLastPathComponent
-        if !FileManager.default.fileExists(atPath: storeDirectory) {
-            try Self.ensureDirectory(storeDirectory, mode: 0o750, uid: uid, gid: gid)
-        }
+        let adminGroup = try Self.ensureDirectories(of: configuration, uid: uid, gid: gid)
         if let tls = configuration.tls { try Self.ensureAuthority(tls, uid: uid, gid: gid, what: "gateway CA") }
         print("""
             portcullis: the host is ready.
@@ -73,6 +56,31 @@ struct InitCommand: ParsableCommand {
         }
         Console.info("created the system user portcullis (uid \(uid))")
         return getpwuid(uid)?.pointee.pw_gid ?? uid
+    }
+
+    /// The state directory, the admin socket's and the recording's, owned by `uid`, as a gateway
+    /// and a relay both need them. Returns the admin group, if the configuration names one.
+    @discardableResult
+    static func ensureDirectories(of configuration: GatewayConfiguration, uid: UInt32, gid: UInt32) throws -> UInt32? {
+        let adminGroup: UInt32?
+        do {
+            adminGroup = try PolicyAssembly.admin(configuration).adminGroup
+        } catch {
+            Console.error(error.description)
+            throw PortcullisExit.configuration
+        }
+        let socketDirectory = (configuration.adminSocketPath as NSString).deletingLastPathComponent
+        // Admin group members must pass through the state directory to the socket (not list it).
+        let passable = adminGroup != nil && socketDirectory.hasPrefix(configuration.stateDirectory + "/")
+        try ensureDirectory(configuration.stateDirectory, mode: passable ? 0o751 : 0o750, uid: uid, gid: gid)
+        // The admin socket's directory: setgid with the admin group, so the socket gets that group.
+        try ensureDirectory(socketDirectory, mode: adminGroup == nil ? 0o700 : 0o2750, uid: uid, gid: adminGroup ?? gid)
+        // The recording's directory, when it is elsewhere and missing; an existing one is left as it is.
+        let storeDirectory = (configuration.storePath as NSString).deletingLastPathComponent
+        if !FileManager.default.fileExists(atPath: storeDirectory) {
+            try ensureDirectory(storeDirectory, mode: 0o750, uid: uid, gid: gid)
+        }
+        return adminGroup
     }
 
     static func ensureDirectory(_ path: String, mode: mode_t, uid: UInt32, gid: UInt32) throws {

@@ -125,20 +125,12 @@ struct UpCommand: AsyncParsableCommand {
                 await proxy.stop()
                 throw error
             }
-            // Not fatal: until an issuer's keys load, its tokens are refused (fail closed) and retried.
-            for (issuer, problem) in await authenticator.refreshKeys().sorted(by: { $0.key < $1.key }) {
-                logger.warning("cannot load the signing keys of an issuer yet", metadata: ["issuer": "\(issuer)", "error": "\(problem)"])
-            }
-        } catch let error as ConfigurationError {
-            queueGuard.stop()
-            store.close()
-            Console.error(error.description)
-            throw PortcullisExit.configuration
+            await StartupFailure.warnAboutIssuersWithoutKeys(authenticator, logger: logger)
         } catch {
-            queueGuard.stop()
-            store.close()
-            Console.error("starting the proxy or the admin socket failed: \(error)")
-            throw PortcullisExit.system
+            throw StartupFailure.exit(after: error, starting: "the proxy or the admin socket") {
+                queueGuard.stop()
+                store.close()
+            }
         }
         logger.notice("proxy listening", metadata: ["port": "\(intercept.proxyPort)"])
         logger.notice("admin socket listening", metadata: ["socket": "\(adminConfiguration.socketPath)",

@@ -23,21 +23,7 @@ struct RelayInitCommand: ParsableCommand {
         let (configuration, section) = try config.loadRelay()
         let uid = section.uid
         let gid = getpwuid(uid)?.pointee.pw_gid ?? uid
-        let adminGroup: UInt32?
-        do {
-            adminGroup = try PolicyAssembly.admin(configuration).adminGroup
-        } catch {
-            Console.error(error.description)
-            throw PortcullisExit.configuration
-        }
-        let socketDirectory = (configuration.adminSocketPath as NSString).deletingLastPathComponent
-        let passable = adminGroup != nil && socketDirectory.hasPrefix(configuration.stateDirectory + "/")
-        try InitCommand.ensureDirectory(configuration.stateDirectory, mode: passable ? 0o751 : 0o750, uid: uid, gid: gid)
-        try InitCommand.ensureDirectory(socketDirectory, mode: adminGroup == nil ? 0o700 : 0o2750, uid: uid, gid: adminGroup ?? gid)
-        let storeDirectory = (configuration.storePath as NSString).deletingLastPathComponent
-        if !FileManager.default.fileExists(atPath: storeDirectory) {
-            try InitCommand.ensureDirectory(storeDirectory, mode: 0o750, uid: uid, gid: gid)
-        }
+        try InitCommand.ensureDirectories(of: configuration, uid: uid, gid: gid)
         guard let tls = configuration.tls else {
             Console.error("\(config.path): tls: the section is required: the relay's CA (caCertificate, caKey)")
             throw PortcullisExit.configuration

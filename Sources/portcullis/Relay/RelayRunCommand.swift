@@ -107,19 +107,12 @@ struct RelayRunCommand: AsyncParsableCommand {
                 await listener.stop()
                 throw error
             }
-            for (issuer, problem) in await parts.authenticator.refreshKeys().sorted(by: { $0.key < $1.key }) {
-                logger.warning("cannot load the signing keys of an issuer yet", metadata: ["issuer": "\(issuer)", "error": "\(problem)"])
-            }
-        } catch let error as ConfigurationError {
-            registry.stop()
-            store.close()
-            Console.error(error.description)
-            throw PortcullisExit.configuration
+            await StartupFailure.warnAboutIssuersWithoutKeys(parts.authenticator, logger: logger)
         } catch {
-            registry.stop()
-            store.close()
-            Console.error("starting the relay failed: \(error)")
-            throw PortcullisExit.system
+            throw StartupFailure.exit(after: error, starting: "the relay") {
+                registry.stop()
+                store.close()
+            }
         }
         let reloader = PolicyReloader(path: access.status.source, access: access, logger: Logger(label: "portcullis.policy"))
         reloader.start()
