@@ -313,8 +313,8 @@ if [[ ${BENCH_ONLY:-} == tail ]]; then
   URL="https://$CLUSTER_IP:6443/api/v1/namespaces/default/configmaps/bench"
   rate() { awk '/Requests\/sec/ { print $2 }' <<<"$1"; }
   plain="$(in_agent wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" -H "Authorization: Bearer $TOKEN" "$URL" 2>&1)"
+  sleep 1   # --since has whole seconds: after a second, nothing of the plain run falls into it
   since="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
-  sleep 1   # --since has whole seconds: nothing of the plain run may fall into it
   "$PORTCULLIS" tail --json --since "$since" --config "$GW/portcullis.yaml" >"$WORK/tail.out" 2>"$WORK/tail.err" &
   TAIL_PID=$!
   followed="$(in_agent wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" -H "Authorization: Bearer $TOKEN" "$URL" 2>&1)"
