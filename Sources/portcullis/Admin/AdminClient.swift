@@ -39,11 +39,7 @@ struct AdminClient {
                 .channelInitializer { channel in
                     channel.eventLoop.makeCompletedFuture {
                         try channel.pipeline.syncOperations.addHTTPClientHandlers()
-                        if let onChunk {
-                            try channel.pipeline.syncOperations.addHandler(AdminStreamReader(promise: promise, onChunk: onChunk))
-                        } else {
-                            try channel.pipeline.syncOperations.addHandler(AdminResponseCollector(promise: promise))
-                        }
+                        try channel.pipeline.syncOperations.addHandler(AdminResponseReader(promise: promise, onChunk: onChunk))
                     }
                 }
                 .connect(unixDomainSocketPath: socketPath).get()
@@ -87,40 +83,5 @@ struct AdminClient {
             return .unreachable(socket: socketPath, reason: "permission denied: only root and members of the admin group (admin.group) may use it")
         default: return .unreachable(socket: socketPath, reason: String(cString: strerror(code)))
         }
-    }
-}
-
-/// Gathers one HTTP response.
-private final class AdminResponseCollector: ChannelInboundHandler {
-    typealias InboundIn = HTTPClientResponsePart
-
-    private let promise: EventLoopPromise<(Int, [UInt8])>
-    private var status = 0
-    private var body: [UInt8] = []
-    private var done = false
-
-    init(promise: EventLoopPromise<(Int, [UInt8])>) { self.promise = promise }
-
-    func channelRead(context: ChannelHandlerContext, data: NIOAny) {
-        switch unwrapInboundIn(data) {
-        case .head(let head): status = Int(head.status.code)
-        case .body(let chunk): body += chunk.readableBytesView
-        case .end: finish(.success((status, body)))
-        }
-    }
-
-    func channelInactive(context: ChannelHandlerContext) {
-        finish(.failure(AdminClientError.unreachable(socket: "", reason: "the gateway closed the connection without an answer")))
-    }
-
-    func errorCaught(context: ChannelHandlerContext, error: any Error) {
-        finish(.failure(error))
-        context.close(promise: nil)
-    }
-
-    private func finish(_ result: Result<(Int, [UInt8]), any Error>) {
-        guard !done else { return }
-        done = true
-        promise.completeWith(result)
     }
 }

@@ -2,33 +2,45 @@ import Foundation
 import NIOCore
 import NIOHTTP1
 
-/// Reads one streamed answer of the admin socket (`POST /v1/tail`): a 200's body is handed on as
-/// it arrives, chunk by chunk; any other status's body is kept for the error.
-final class AdminStreamReader: ChannelInboundHandler {
+/// Reads one answer of the admin socket.
+///
+/// - Without `onChunk`, the whole body is kept, and an answer cut off before its end fails.
+/// - With `onChunk` (a streamed answer, `POST /v1/tail`), a 200's body is handed on chunk by chunk
+///   as it arrives and the stream may end with the connection; any other status's body is kept
+///   (its first 64 KiB) for the error.
+final class AdminResponseReader: ChannelInboundHandler {
     typealias InboundIn = HTTPClientResponsePart
 
     private let promise: EventLoopPromise<(Int, [UInt8])>
-    private let onChunk: @Sendable ([UInt8]) -> Void
+    private let onChunk: (@Sendable ([UInt8]) -> Void)?
     private var status = 0
     private var kept: [UInt8] = []
     private var done = false
 
-    init(promise: EventLoopPromise<(Int, [UInt8])>, onChunk: @escaping @Sendable ([UInt8]) -> Void) {
+    init(promise: EventLoopPromise<(Int, [UInt8])>, onChunk: (@Sendable ([UInt8]) -> Void)? = nil) {
         self.promise = promise
         self.onChunk = onChunk
     }
+
+    private var streams: Bool { onChunk != nil && status == 200 }
 
     func channelRead(context: ChannelHandlerContext, data: NIOAny) {
         switch unwrapInboundIn(data) {
         case .head(let head): status = Int(head.status.code)
         case .body(let chunk):
-            if status == 200 { onChunk(Array(chunk.readableBytesView)) } else { kept += chunk.readableBytesView.prefix(65_536) }
+            if streams, let onChunk {
+                onChunk(Array(chunk.readableBytesView))
+            } else if onChunk == nil {
+                kept += chunk.readableBytesView
+            } else {
+                kept += chunk.readableBytesView.prefix(max(0, 65_536 - kept.count))
+            }
         case .end: finish(.success((status, kept)))
         }
     }
 
     func channelInactive(context: ChannelHandlerContext) {
-        if status == 200 { return finish(.success((status, kept))) }
+        if streams { return finish(.success((status, kept))) }
         finish(.failure(AdminClientError.unreachable(socket: "", reason: "the gateway closed the connection without an answer")))
     }
 
