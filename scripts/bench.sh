@@ -17,6 +17,8 @@
 #   CENTRAL=0 scripts/bench.sh      (leaves out the central store's runs)
 #   BENCH_ONLY=central scripts/bench.sh   (only those, CENTRAL_SECONDS each (30), printed, not written)
 #   BENCH_ONLY=tail scripts/bench.sh      (portcullis tail following the record at the top rate; printed)
+#   BENCH_ONLY=profile PROFILE_GRAPH=1 scripts/bench.sh   (nginx, then the gateway with perf stat and a
+#                                   call-graph profile; printed; PROFILE_DATA=FILE keeps perf.data)
 #   GATEWAY_PREFIX="heaptrack -o /tmp/gw" BENCH_ONLY=rss RSS_MODE=watch scripts/bench.sh
 #                                   (the gateway runs under a tool; with BENCH_ONLY=rss it is stopped
 #                                   cleanly at the end so the tool can write its output)
@@ -377,6 +379,34 @@ URI=/api/v1/namespaces/default/configmaps/bench
 declare -A TARGET=([direct]="https://$DIRECT_IP:8443$URI" [nginx]="https://127.0.0.1:9443$URI"
                    [mitmproxy]="https://127.0.0.1:9444$URI" [portcullis]="https://$CLUSTER_IP:6443$URI"
                    [relay]="https://$RELAYED_IP:6443$URI")
+# BENCH_ONLY=profile: one run of nginx, then one of the gateway with `perf stat` (CPU time and
+# context switches per request) and, with PROFILE_GRAPH=1, a call-graph profile (perf record -g),
+# printed. For finding where the gateway's time goes between full runs; not written.
+if [[ ${BENCH_ONLY:-} == profile ]]; then
+  for config in nginx portcullis; do
+    tools=()
+    if [[ $config == portcullis ]]; then
+      perf stat -e task-clock,context-switches -x, -p "$GATEWAY_PID" -o "$WORK/perf-stat.csv" -- sleep "$((DURATION - 1))" &
+      tools+=($!)
+      if [[ ${PROFILE_GRAPH:-0} == 1 ]]; then
+        perf record -q -g -F 499 -p "$GATEWAY_PID" -o "$WORK/perf.data" -- sleep "$((DURATION - 1))" >/dev/null 2>&1 &
+        tools+=($!)
+      fi
+    fi
+    out="$(in_agent wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -H "Authorization: Bearer $TOKEN" "${TARGET[$config]}" 2>&1)"
+    ((${#tools[@]} == 0)) || wait "${tools[@]}" || true
+    say "$config: $(awk '/Requests\/sec/ { print $2 }' <<<"$out") req/s, p50 $(awk '$1 == "50%" { print $2 }' <<<"$out")"
+    [[ $config == portcullis ]] || continue
+    rps="$(awk '/Requests\/sec/ { print $2 }' <<<"$out")"
+    awk -F, -v rps="$rps" -v s="$((DURATION - 1))" '$3 == "task-clock" { printf "cpu per request: %.0f us\n", $1 * 1000 / (rps * s) }
+      $3 == "context-switches" { printf "context switches per request: %.2f\n", $1 / (rps * s) }' "$WORK/perf-stat.csv" >&2
+  done
+  if [[ ${PROFILE_GRAPH:-0} == 1 ]]; then
+    [[ -z ${PROFILE_DATA:-} ]] || cp "$WORK/perf.data" "$PROFILE_DATA"
+    perf report -i "$WORK/perf.data" --stdio --children --sort symbol --percent-limit 1.5 -g none 2>/dev/null | grep -v '^$' | head -n 120 || true
+  fi
+  exit 0
+fi
 CONFIGS=(direct nginx mitmproxy portcullis relay)
 # Each configuration must answer 200 before it is measured.
 for config in "${CONFIGS[@]}"; do

@@ -23,7 +23,12 @@ import TestSupport
         let base = "gateway:\n  uid: 990\nclusters:\n  - name: a\n    endpoints: [\"10.0.0.1:6443\"]\n"
         #expect(try GatewayConfiguration.load(path: try directory.write(base, to: "a.yaml")).logging == LoggingSection())
         let text = try GatewayConfiguration.load(path: try directory.write(base + "logging:\n  format: text\n  level: debug\n", to: "b.yaml"))
-        #expect(!text.logging.json && text.logging.level == "debug")
+        #expect(!text.logging.json && text.logging.level == "debug" && !text.logging.requests)
+        let requests = try GatewayConfiguration.load(path: try directory.write(base + "logging:\n  requests: true\n", to: "e.yaml"))
+        #expect(requests.logging.requests)
+        #expect(throws: ConfigurationError.self) {
+            try GatewayConfiguration.load(path: try directory.write(base + "logging:\n  requests: all\n", to: "f.yaml"))
+        }
         #expect(throws: ConfigurationError.self) {
             try GatewayConfiguration.load(path: try directory.write(base + "logging:\n  format: xml\n", to: "c.yaml"))
         }

@@ -193,6 +193,22 @@ import Testing
         #expect(try StorePruner(database: f.database).prune(olderThan: KubeTime(seconds: 1)).rowsPruned == 0)
     }
 
+    /// Another process's prune (its own connection) writes a checkpoint between two of the writer's
+    /// commits: the writer must chain after it, not on from the head it committed last.
+    @Test func aCheckpointAnotherConnectionWroteIsChainedAfter() throws {
+        let f = try StoreFixture.make("chain-other-prune")
+        defer { f.close() }
+        let seqs = try appendRows(f, count: 6)
+        let other = try StoreDatabase.open(path: f.path)
+        let result = try StorePruner(database: other).prune(olderThan: KubeTime(seconds: 3), now: KubeTime(seconds: 11))
+        try other.close()
+        #expect(result.checkpointSeq == seqs[5] + 1)
+        let later = try appendRows(f, count: 2, startSecond: 20)
+        #expect(later.suffix(2).first == seqs[5] + 2, "the writer chains after the checkpoint")
+        let report = try StoreVerifier.verify(f.database)
+        #expect(report.isIntact, "\(report)")
+    }
+
     @Test func pruningEverythingLeavesAVerifiableCheckpoint() throws {
         let f = try StoreFixture.make("chain-prune-all")
         defer { f.close() }

@@ -6,8 +6,10 @@ import Logging
 /// transaction. Used only by the writer thread.
 ///
 /// Invariants:
-/// - The chain head is read inside the transaction (after `BEGIN IMMEDIATE`), so rows another
-///   process appended (a `prune` checkpoint) are chained after, never beside.
+/// - The chain head is known inside the transaction (after `BEGIN IMMEDIATE`), so rows another
+///   process appended (a `prune` checkpoint) are chained after, never beside: it is read from the
+///   tables unless the store's ``StoreChangeMark`` is the one this writer saw right after its own
+///   last commit, when nothing else can have written and the head it committed is the head.
 /// - The head only moves forward: if the store's last rows vanished (deleted from the tail) or
 ///   the last row changed, the writer keeps chaining from the head it committed itself, so the
 ///   gap or the mismatch stays visible to `verify` instead of being papered over.
@@ -18,6 +20,8 @@ final class BatchCommitter: @unchecked Sendable {
     private let logger: Logger
     /// The last head this process committed; touched only on the writer thread.
     private var committedHead: ChainHead?
+    /// The store's change mark right after that commit; nil until a commit succeeds, and after a failure.
+    private var markAfterCommit: StoreChangeMark?
 
     init(database: StoreDatabase, logger: Logger) {
         self.database = database
@@ -25,6 +29,12 @@ final class BatchCommitter: @unchecked Sendable {
     }
 
     func commit(_ work: WriterWork) -> CommitResult {
+        let result = commitOrFail(work)
+        if case .failed = result { markAfterCommit = nil }
+        return result
+    }
+
+    private func commitOrFail(_ work: WriterWork) -> CommitResult {
         if let reason = database.unwritableReason() { return .failed(reason: reason) }
         let clock = ContinuousClock()
         let start = clock.now
@@ -53,7 +63,7 @@ final class BatchCommitter: @unchecked Sendable {
             var head = ChainHead.genesis
             var rejected: [Int: String] = [:]
             try db.inTransaction(.immediate) {
-                head = try resolveHead(db)
+                head = try currentHead(db)
                 rejected = [:]
                 if let incident = work.incident { try insert(incident.row(at: time), head: &head, db) }
                 for (index, entry) in work.entries.enumerated() {
@@ -74,6 +84,7 @@ final class BatchCommitter: @unchecked Sendable {
                 }
                 return .commit
             }
+            markAfterCommit = try? StoreChangeMark.read(db)   // nil: the next commit reads the head
             return (head, rejected)
         }
     }
@@ -84,11 +95,15 @@ final class BatchCommitter: @unchecked Sendable {
         }
         let seq = head.seq + 1
         let hash = RecordHasher.hash(of: row, seq: seq, previous: head.hash)
-        var values: [DatabaseValue] = [seq.databaseValue, Data(hash).databaseValue]
-        values.reserveCapacity(row.values.count + 2)
-        for value in row.values { values.append(value.binding) }
-        try db.cachedStatement(sql: sql).execute(arguments: StatementArguments(values))
+        try RowInsertion.insert(row, seq: seq, hash: hash, with: db.cachedStatement(sql: sql), in: db)
         head = ChainHead(seq: seq, hash: hash)
+    }
+
+    /// The head to chain on: the one this writer committed last while the store's change mark says
+    /// nothing else wrote since, otherwise the one read from the tables.
+    private func currentHead(_ db: Database) throws -> ChainHead {
+        if let committedHead, let markAfterCommit, try StoreChangeMark.read(db) == markAfterCommit { return committedHead }
+        return try resolveHead(db)
     }
 
     private func resolveHead(_ db: Database) throws -> ChainHead {

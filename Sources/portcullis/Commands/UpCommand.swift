@@ -92,7 +92,7 @@ struct UpCommand: AsyncParsableCommand {
         let endpoints: OperatorEndpoints
         // With `central.mode: required`, a request is forwarded only once its record is in PostgreSQL too.
         let recorded: any ProxyRecorder = central.map { $0.required(storeRecorder, store: store) } ?? storeRecorder
-        let proxyRecorder = MetricsProxyRecorder(next: JSONLinesProxyRecorder(writer: writer, next: recorded))
+        let proxyRecorder = MetricsProxyRecorder(next: JSONLinesProxyRecorder(writer: writer, requests: configuration.logging.requests, next: recorded))
         let centralRuntime = central.map {
             $0.runtime(reviews: reviews, access: access, store: store, storeRecorder: storeRecorder, recorder: proxyRecorder,
                        eventLoop: group.next())

@@ -82,7 +82,7 @@ struct RelayRunCommand: AsyncParsableCommand {
             }
         }
         let recorded: any ProxyRecorder = central.map { $0.required(storeRecorder, store: store) } ?? storeRecorder
-        let recorder = MetricsProxyRecorder(next: JSONLinesProxyRecorder(writer: writer, next: recorded))
+        let recorder = MetricsProxyRecorder(next: JSONLinesProxyRecorder(writer: writer, requests: configuration.logging.requests, next: recorded))
         let centralRuntime = central.map {
             $0.runtime(reviews: reviews, access: access, store: store, storeRecorder: storeRecorder, recorder: recorder, eventLoop: group.next())
         }

@@ -1,0 +1,20 @@
+import GRDB
+
+/// How far the writer's connection has seen the store change: SQLite's `PRAGMA data_version`,
+/// which moves when another connection (another process, `portcullis prune` say) commits, and the
+/// connection's own count of changed rows, which moves when anything else on this connection
+/// writes (an in-process prune, the shipping progress).
+///
+/// Invariant: two marks read on the same connection are equal only if nothing but the commits
+/// that happened between them on this connection wrote; the writer reads one right after its own
+/// commit and one at the start of the next, so equal marks mean the head it committed is still the
+/// store's head and need not be read again.
+struct StoreChangeMark: Equatable {
+    var dataVersion: Int64
+    var totalChanges: Int
+
+    static func read(_ db: Database) throws -> StoreChangeMark {
+        let version = try Int64.fetchOne(db.cachedStatement(sql: "PRAGMA data_version")) ?? -1
+        return StoreChangeMark(dataVersion: version, totalChanges: db.totalChangesCount)
+    }
+}
