@@ -104,6 +104,11 @@ import TestSupport
         #expect(bearer.token(from: ["authorization": "bearer   abc.def.ghi "]) == .success("abc.def.ghi"))
         #expect(bearer.token(from: [:]) == .failure(.missingToken))
         #expect(bearer.token(from: ["Authorization": "Bearer "]) == .failure(.missingToken))
+        #expect(bearer.token(from: ["Authorization": "\tBEARER\tabc.def.ghi\t"]) == .success("abc.def.ghi"))
+        #expect(bearer.token(from: ["Authorization": "Bearerabc.def.ghi"]).failureReason
+            == "malformed token header: Authorization is not a Bearer token")
+        #expect(UpstreamRequestBuilder.token(in: ["Authorization": "Bearer abc.def.ghi"], header: "Authorization") == "abc.def.ghi")
+        #expect(UpstreamRequestBuilder.token(in: ["Authorization": "Basic abc"], header: "Authorization") == nil)
         #expect(bearer.token(from: ["Authorization": "Basic dXNlcjpwYXNz"]).failureReason
             == "malformed token header: Authorization is not a Bearer token")
         #expect(bearer.token(from: HTTPHeaders([("Authorization", "Bearer a"), ("Authorization", "Bearer b")])).failureReason

@@ -4,7 +4,8 @@ extension RequestID {
     /// A stable audit ID for a request the client gave none: a UUID derived from the process
     /// start and the request number.
     var auditID: String {
-        RequestID.prefix + String(format: "%012llx", value)
+        let hex = String(value, radix: 16)
+        return RequestID.prefix + String(repeating: "0", count: max(0, 12 - hex.count)) + hex
     }
 
     private static let prefix: String = {

@@ -89,17 +89,8 @@ enum UpstreamRequestBuilder {
     }
 
     /// The agent's token from the configured header: `Authorization: Bearer TOKEN`, or the bare
-    /// value of a custom header. Nil when missing or malformed.
+    /// value of a custom header. Nil when missing or malformed (the authenticator's reading).
     static func token(in headers: HTTPHeaders, header: String) -> String? {
-        let values = headers[canonicalForm: header]
-        guard values.count == 1, let value = values.first.map(String.init) else { return nil }
-        if header.lowercased() == "authorization" {
-            let parts = value.split(separator: " ", maxSplits: 1)
-            guard parts.count == 2, parts[0].lowercased() == "bearer" else { return nil }
-            let token = parts[1].trimmingCharacters(in: .whitespaces)
-            return token.isEmpty ? nil : token
-        }
-        let token = value.trimmingCharacters(in: .whitespaces)
-        return token.isEmpty ? nil : token
+        try? AuthenticationConfiguration.token(from: headers, header: header).get()
     }
 }
