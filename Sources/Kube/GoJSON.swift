@@ -2,29 +2,56 @@
 /// `<`, `>` and `&` as `\u003c`, `\u003e`, `\u0026`; U+2028 and U+2029 escaped; map keys sorted;
 /// whole floats without a fraction.
 public enum GoJSON {
-    /// Appends `text` as a quoted JSON string.
+    /// Appends `text` as a quoted JSON string. Works on the UTF-8 bytes: runs that need no escape
+    /// are copied whole (a Swift string is valid UTF-8, so its bytes are the JSON's).
     public static func appendString(_ text: String, to out: inout [UInt8]) {
         out.append(UInt8(ascii: "\""))
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": out.append(contentsOf: [0x5C, 0x22])
-            case "\\": out.append(contentsOf: [0x5C, 0x5C])
-            case "\n": out.append(contentsOf: [0x5C, UInt8(ascii: "n")])
-            case "\r": out.append(contentsOf: [0x5C, UInt8(ascii: "r")])
-            case "\t": out.append(contentsOf: [0x5C, UInt8(ascii: "t")])
-            case "\u{08}": out.append(contentsOf: [0x5C, UInt8(ascii: "b")])
-            case "\u{0C}": out.append(contentsOf: [0x5C, UInt8(ascii: "f")])
-            case "<", ">", "&", "\u{2028}", "\u{2029}":
-                appendUnicodeEscape(scalar.value, to: &out)
-            default:
-                if scalar.value < 0x20 {
-                    appendUnicodeEscape(scalar.value, to: &out)
-                } else {
-                    out.append(contentsOf: String(Character(scalar)).utf8)
+        var text = text
+        text.withUTF8 { bytes in
+            var run = 0   // where the bytes not yet copied begin
+            var index = 0
+            while index < bytes.count {
+                let byte = bytes[index]
+                let width = escapeWidth(bytes, at: index)
+                guard width > 0 else {
+                    index += 1
+                    continue
                 }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run..<index]))
+                appendEscape(byte, width: width, bytes, at: index, to: &out)
+                index += width
+                run = index
             }
+            out.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[run..<bytes.count]))
         }
         out.append(UInt8(ascii: "\""))
+    }
+
+    /// How many bytes at `index` are replaced by an escape; 0 when the byte is copied as it is.
+    private static func escapeWidth(_ bytes: UnsafeBufferPointer<UInt8>, at index: Int) -> Int {
+        switch bytes[index] {
+        case 0..<0x20, UInt8(ascii: "\""), UInt8(ascii: "\\"), UInt8(ascii: "<"), UInt8(ascii: ">"), UInt8(ascii: "&"):
+            return 1
+        case 0xE2:   // U+2028 and U+2029 are E2 80 A8 and E2 80 A9
+            guard index + 2 < bytes.count, bytes[index + 1] == 0x80, bytes[index + 2] == 0xA8 || bytes[index + 2] == 0xA9 else { return 0 }
+            return 3
+        default:
+            return 0
+        }
+    }
+
+    private static func appendEscape(_ byte: UInt8, width: Int, _ bytes: UnsafeBufferPointer<UInt8>, at index: Int, to out: inout [UInt8]) {
+        switch byte {
+        case UInt8(ascii: "\""): out.append(contentsOf: [0x5C, 0x22])
+        case UInt8(ascii: "\\"): out.append(contentsOf: [0x5C, 0x5C])
+        case UInt8(ascii: "\n"): out.append(contentsOf: [0x5C, UInt8(ascii: "n")])
+        case UInt8(ascii: "\r"): out.append(contentsOf: [0x5C, UInt8(ascii: "r")])
+        case UInt8(ascii: "\t"): out.append(contentsOf: [0x5C, UInt8(ascii: "t")])
+        case 0x08: out.append(contentsOf: [0x5C, UInt8(ascii: "b")])
+        case 0x0C: out.append(contentsOf: [0x5C, UInt8(ascii: "f")])
+        case 0xE2 where width == 3: appendUnicodeEscape(bytes[index + 2] == 0xA8 ? 0x2028 : 0x2029, to: &out)
+        default: appendUnicodeEscape(UInt32(byte), to: &out)
+        }
     }
 
     private static let hexDigits = Array("0123456789abcdef".utf8)

@@ -46,9 +46,11 @@ extension ProxyRequestHandler {
         return early.future.and(response).map { _ in () }
     }
 
-    func releaseHeld(_ held: HeldResponse, context: ChannelHandlerContext) {
+    /// Writes a held response's head and body so far; flushes them unless the caller flushes next
+    /// (a whole response goes out with its end in one flush: one write to the socket, not two).
+    func releaseHeld(_ held: HeldResponse, context: ChannelHandlerContext, flush: Bool = true) {
         context.write(wrapOutboundOut(.head(held.head)), promise: nil)
         for part in held.parts { context.write(wrapOutboundOut(.body(.byteBuffer(part))), promise: nil) }
-        context.flush()
+        if flush { context.flush() }
     }
 }

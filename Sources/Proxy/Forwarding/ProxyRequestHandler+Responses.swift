@@ -115,7 +115,7 @@ extension ProxyRequestHandler: UpstreamResponseDelegate {
         switch recorded {
         case .success:
             let started = NIODeadline.now()
-            releaseHeld(held, context: context)
+            releaseHeld(held, context: context, flush: false)
             finishResponse(exchange, context: context) { [stages = services.stages] in stages.record(.delivery, since: started) }
         case .failure(let error):
             let status = ProxyReplies.responseUnrecorded(error)
