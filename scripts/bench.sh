@@ -393,7 +393,7 @@ if [[ ${BENCH_ONLY:-} == profile ]]; then
         tools+=($!)
       fi
     fi
-    out="$(in_agent wrk -t2 -c"$CONNECTIONS" -d"${DURATION}s" --latency -H "Authorization: Bearer $TOKEN" "${TARGET[$config]}" 2>&1)"
+    out="$(in_agent wrk -t"$((CONNECTIONS < 2 ? 1 : 2))" -c"$CONNECTIONS" -d"${DURATION}s" --latency -H "Authorization: Bearer $TOKEN" "${TARGET[$config]}" 2>&1)"
     ((${#tools[@]} == 0)) || wait "${tools[@]}" || true
     say "$config: $(awk '/Requests\/sec/ { print $2 }' <<<"$out") req/s, p50 $(awk '$1 == "50%" { print $2 }' <<<"$out")"
     [[ $config == portcullis ]] || continue

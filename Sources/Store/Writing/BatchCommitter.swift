@@ -62,7 +62,7 @@ final class BatchCommitter: @unchecked Sendable {
         return try database.pool.writeWithoutTransaction { db in
             var head = ChainHead.genesis
             var rejected: [Int: String] = [:]
-            try db.inTransaction(.immediate) {
+            try ImmediateTransaction.run(db) {
                 head = try currentHead(db)
                 rejected = [:]
                 if let incident = work.incident { try insert(incident.row(at: time), head: &head, db) }
@@ -82,7 +82,6 @@ final class BatchCommitter: @unchecked Sendable {
                         rejected[index] = StoreDatabase.message(error)
                     }
                 }
-                return .commit
             }
             markAfterCommit = try? StoreChangeMark.read(db)   // nil: the next commit reads the head
             return (head, rejected)

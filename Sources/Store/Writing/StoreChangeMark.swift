@@ -1,4 +1,5 @@
 import GRDB
+import GRDBSQLite
 
 /// How far the writer's connection has seen the store change: SQLite's `PRAGMA data_version`,
 /// which moves when another connection (another process, `portcullis prune` say) commits, and the
@@ -13,8 +14,14 @@ struct StoreChangeMark: Equatable {
     var dataVersion: Int64
     var totalChanges: Int
 
+    /// Steps the cached pragma itself: this runs twice per commit.
     static func read(_ db: Database) throws -> StoreChangeMark {
-        let version = try Int64.fetchOne(db.cachedStatement(sql: "PRAGMA data_version")) ?? -1
-        return StoreChangeMark(dataVersion: version, totalChanges: db.totalChangesCount)
+        let handle = try db.cachedStatement(sql: "PRAGMA data_version").sqliteStatement
+        defer { sqlite3_reset(handle) }
+        let code = sqlite3_step(handle)
+        guard code == SQLITE_ROW else {
+            throw DatabaseError(resultCode: ResultCode(rawValue: code), message: "PRAGMA data_version gave no row")
+        }
+        return StoreChangeMark(dataVersion: sqlite3_column_int64(handle, 0), totalChanges: db.totalChangesCount)
     }
 }
