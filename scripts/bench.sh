@@ -18,7 +18,8 @@
 #   BENCH_ONLY=central scripts/bench.sh   (only those, CENTRAL_SECONDS each (30), printed, not written)
 #   BENCH_ONLY=tail scripts/bench.sh      (portcullis tail following the record at the top rate; printed)
 #   BENCH_ONLY=profile PROFILE_GRAPH=1 scripts/bench.sh   (nginx, then the gateway with perf stat and a
-#                                   call-graph profile; printed; PROFILE_DATA=FILE keeps perf.data)
+#                                   call-graph profile; printed; PROFILE_DATA=FILE keeps perf.data,
+#                                   PROFILE_EVENT=sched:sched_switch samples that event instead)
 #   GATEWAY_PREFIX="heaptrack -o /tmp/gw" BENCH_ONLY=rss RSS_MODE=watch scripts/bench.sh
 #                                   (the gateway runs under a tool; with BENCH_ONLY=rss it is stopped
 #                                   cleanly at the end so the tool can write its output)
@@ -389,7 +390,7 @@ if [[ ${BENCH_ONLY:-} == profile ]]; then
       perf stat -e task-clock,context-switches -x, -p "$GATEWAY_PID" -o "$WORK/perf-stat.csv" -- sleep "$((DURATION - 1))" &
       tools+=($!)
       if [[ ${PROFILE_GRAPH:-0} == 1 ]]; then
-        perf record -q -g -F 499 -p "$GATEWAY_PID" -o "$WORK/perf.data" -- sleep "$((DURATION - 1))" >/dev/null 2>&1 &
+        perf record -q -g ${PROFILE_EVENT:+-e "$PROFILE_EVENT"} -F 499 -p "$GATEWAY_PID" -o "$WORK/perf.data" -- sleep "$((DURATION - 1))" >/dev/null 2>&1 &
         tools+=($!)
       fi
     fi
