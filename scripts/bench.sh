@@ -24,8 +24,9 @@
 #                                   (the gateway runs under a tool; with BENCH_ONLY=rss it is stopped
 #                                   cleanly at the end so the tool can write its output)
 # PORTCULLIS_BIN_COMMIT names the commit prebuilt binaries came from. Each run writes its headline
-# figures and stage means to bench/summary.json; bench/before.json (or BENCH_BEFORE=FILE), a summary
-# of an earlier run, adds a before/after section to bench/results.md.
+# figures and stage means to bench/summary.json, after keeping the previous run's as
+# bench/previous.json; bench/results.md's before/after section shows bench/before.json (the issue's
+# starting point, or BENCH_BEFORE=FILE), the previous run and this one.
 #
 #   scripts/bench.sh --soak MINUTES  (issue 15) the same setup, then instead of the runs above a soak
 #       (scripts/bench/soak.sh): the top rate of a request mix (reads, creates, deletes), then that mix
@@ -497,8 +498,10 @@ if [[ ${CENTRAL:-1} == 1 ]]; then
   CENTRAL_JSON="$WORK/central.json"
 fi
 
-# --- the report
+# --- the report: before and after against the issue's starting point (bench/before.json, or
+# BENCH_BEFORE) and the previous full run (its summary, kept as bench/previous.json)
 mkdir -p "$ROOT/bench"
+[[ -f $ROOT/bench/summary.json ]] && cp "$ROOT/bench/summary.json" "$ROOT/bench/previous.json"
 /usr/bin/python3 "$ROOT/scripts/bench/report.py" --runs "$RESULTS" --sent "$SENT_TO_GATEWAY" --recorded "$RECORDED" \
   --rss-peak-kib "$RSS_PEAK_KIB" --rss-before-watches-kib "$RSS_BEFORE_WATCHES_KIB" --rss-watches-kib "$RSS_WATCHES_KIB" \
   --watch-result "$WATCH_RESULT" --kubectl-direct-ms "$KUBECTL_DIRECT_MS" --kubectl-gateway-ms "$KUBECTL_GATEWAY_MS" \
@@ -506,5 +509,6 @@ mkdir -p "$ROOT/bench"
   --connections "$CONNECTIONS" --body-bytes "${#BODY}" --metrics "$WORK/metrics.txt" --profile "$PROFILE" \
   --analysis "$ROOT/bench/analysis.md" --soak "$ROOT/bench/soak.md" ${CENTRAL_JSON:+--central "$CENTRAL_JSON"} --extra "$EXTRA" --switches "$SWITCHES" \
   --relay-sent "$SENT_TO_RELAY" --relay-recorded "$RELAY_RECORDED" --relay-rss-peak-kib "$RELAY_RSS_PEAK_KIB" \
-  --summary "$ROOT/bench/summary.json" --before "${BENCH_BEFORE:-$ROOT/bench/before.json}" >"$ROOT/bench/results.md"
+  --summary "$ROOT/bench/summary.json" --before "${BENCH_BEFORE:-$ROOT/bench/before.json}" \
+  --before "$ROOT/bench/previous.json" >"$ROOT/bench/results.md"
 cat "$ROOT/bench/results.md"

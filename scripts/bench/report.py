@@ -65,7 +65,8 @@ def main():
     p.add_argument("--extra")
     p.add_argument("--switches")
     p.add_argument("--summary", help="write this run's headline figures and stage means here (JSON)")
-    p.add_argument("--before", help="a --summary file of an earlier run: adds a before/after section")
+    p.add_argument("--before", action="append", default=[],
+                   help="a --summary file of an earlier run (repeatable, oldest first): adds a before/after section")
     p.add_argument("--soak", help="bench/soak.md, embedded when it exists (scripts/bench.sh --soak writes it)")
     a = p.parse_args()
     runs = {}
@@ -163,12 +164,24 @@ def main():
     for name, configs in extra.items():
         if "portcullis" in configs:
             headline[name] = configs["portcullis"][0]
+    if a.switches and os.path.exists(a.switches):
+        with open(a.switches) as f:
+            for line in f:
+                parts = line.rstrip("\n").split("\t")
+                if len(parts) == 3 and parts[0] == "task-clock":
+                    headline["cpuPerRequestUs"] = float(parts[2]) * 1e3
+                elif len(parts) == 3 and parts[0] == "context-switches":
+                    headline["switchesPerRequest"] = float(parts[2])
     if a.summary:
         with open(a.summary, "w") as f:
             json.dump(headline, f, indent=1, sort_keys=True)
-    if a.before and os.path.exists(a.before):
-        with open(a.before) as f:
-            out += before_after(json.load(f), headline)
+    befores = []
+    for path in a.before:
+        if os.path.exists(path):
+            with open(path) as f:
+                befores.append(json.load(f))
+    if befores:
+        out += before_after(befores, headline)
     if extra:
         out += extra_section(extra, med)
     if a.switches:
@@ -249,15 +262,18 @@ def stages(means):
     return out
 
 
-def before_after(before, after):
-    """Headline figures and stage means of an earlier run (--before) next to this one's."""
+def before_after(befores, after):
+    """Headline figures and stage means of earlier runs (--before, oldest first) next to this one's."""
+    runs = befores + [after]
+    names = " and ".join(str(b.get("commit", "?")) for b in befores)
+    heads = " | ".join(f"{b.get('commit', '?')}" for b in befores)
     out = [f"## Before and after\n",
-           f"The same bench on this machine, first with the code of {before.get('commit', '?')}, then with this run's. "
+           f"The same bench on this machine, first with the code of {names}, then with this run's. "
            "Ratios are within each run (peers measured alongside).\n",
-           "| figure | before | after |", "|---|---:|---:|"]
+           f"| figure | {heads} | this run |", "|---|" + "---:|" * len(runs)]
     def row(label, key, fmt):
-        if key in before and key in after:
-            out.append(f"| {label} | {fmt(before[key], before)} | {fmt(after[key], after)} |")
+        if key in after:
+            out.append(f"| {label} | " + " | ".join(fmt(r[key], r) if key in r else "–" for r in runs) + " |")
     row("Portcullis requests/s, 16 connections", "portcullis", lambda v, r: f"{v:,.0f}")
     row("against nginx", "portcullis", lambda v, r: f"{v / r['nginx']:.2f}×")
     row("against mitmproxy", "portcullis", lambda v, r: f"{v / r['mitmproxy']:.1f}×")
@@ -268,13 +284,15 @@ def before_after(before, after):
     row("80/20 mixed, requests/s", "mixed", lambda v, r: f"{v:,.0f}")
     row("`store.durability: host`, requests/s", "host-durability", lambda v, r: f"{v:,.0f}")
     row("1,000 idle watches, gateway RSS", "watchRssMiB", lambda v, r: f"{v:.1f} MiB")
-    b, a = before.get("stages", {}), after.get("stages", {})
-    if b or a:
-        out += ["", "| stage (mean) | before | after |", "|---|---:|---:|"]
+    row("gateway CPU time per request", "cpuPerRequestUs", lambda v, r: f"{v:,.0f} µs")
+    row("context switches per request", "switchesPerRequest", lambda v, r: f"{v:.2f}")
+    stage_sets = [r.get("stages", {}) for r in runs]
+    if any(stage_sets):
+        out += ["", f"| stage (mean) | {heads} | this run |", "|---|" + "---:|" * len(runs)]
         for stage in STAGE_ORDER:
-            if stage in b or stage in a:
+            if any(stage in m for m in stage_sets):
                 fmt = lambda m: f"{m[stage]['mean'] * 1e3:.3f} ms" if stage in m else "–"
-                out.append(f"| {stage} | {fmt(b)} | {fmt(a)} |")
+                out.append(f"| {stage} | " + " | ".join(fmt(m) for m in stage_sets) + " |")
     out.append("")
     return out
 
