@@ -395,13 +395,20 @@ if [[ ${BENCH_ONLY:-} == profile ]]; then
         tools+=($!)
       fi
     fi
+    [[ $config == portcullis ]] && in_agent curl -s http://127.0.0.1:19464/metrics >"$WORK/metrics-before.txt"
     out="$(in_agent wrk -t"$((CONNECTIONS < 2 ? 1 : 2))" -c"$CONNECTIONS" -d"${DURATION}s" --latency -H "Authorization: Bearer $TOKEN" "${TARGET[$config]}" 2>&1)"
     ((${#tools[@]} == 0)) || wait "${tools[@]}" || true
+    [[ $config == portcullis ]] && in_agent curl -s http://127.0.0.1:19464/metrics >"$WORK/metrics-after.txt"
     say "$config: $(awk '/Requests\/sec/ { print $2 }' <<<"$out") req/s, p50 $(awk '$1 == "50%" { print $2 }' <<<"$out")"
     [[ $config == portcullis ]] || continue
     rps="$(awk '/Requests\/sec/ { print $2 }' <<<"$out")"
     awk -F, -v rps="$rps" -v s="$((DURATION - 1))" '$3 == "task-clock" { printf "cpu per request: %.0f us\n", $1 * 1000 / (rps * s) }
       $3 == "context-switches" { printf "context switches per request: %.2f\n", $1 / (rps * s) }' "$WORK/perf-stat.csv" >&2
+    # Each stage's mean over this run, and the store's commits: the metrics' sums and counts, after less before.
+    awk '/^portcullis_(request_stage|store_commit_duration)_seconds_(sum|count)/ {
+           key = $1; sub(/_(sum|count)/, "", key); if ($1 ~ /_sum/) s[key] += (FILENAME ~ /after/ ? $2 : -$2); else c[key] += (FILENAME ~ /after/ ? $2 : -$2) }
+         END { for (k in c) if (c[k] > 0) printf "  %-80s %9.3f ms over %d\n", k, s[k] / c[k] * 1000, c[k] }' \
+      "$WORK/metrics-before.txt" "$WORK/metrics-after.txt" | sort >&2
   done
   if [[ ${PROFILE_GRAPH:-0} == 1 ]]; then
     [[ -z ${PROFILE_DATA:-} ]] || cp "$WORK/perf.data" "$PROFILE_DATA"
